@@ -1,0 +1,37 @@
+/* ./shiftbench: dispatch to a subcommand. Global options come before it. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../common/util.h"
+#include "../kernels/runtime.h"
+#include "commands.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *about;
+} commands[] = {
+    { "cost", cmd_cost, "parameters, MACs, FLOPs, bytes and receptive field of networks" },
+};
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: shiftbench [--keep-openblas-core] COMMAND [ARGS]  (COMMAND --help for more)\n\n"
+               "Cost and speed of shift-based ResNets (see README.md).\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].about);
+    fprintf(f, "\n  --keep-openblas-core  keep OpenBLAS's own core choice even when it is a fallback\n");
+}
+
+int main(int argc, char **argv) {
+    int i = 1, keep = 0;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return 0; }
+        else if (!strcmp(argv[i], "--keep-openblas-core")) keep = 1;
+        else { usage(stderr); return fail_msg("unknown option '%s'", argv[i]); }
+    }
+    if (i >= argc) { usage(stderr); return 2; }
+    runtime_fix_openblas_core(argv, keep);
+    for (size_t c = 0; c < sizeof commands / sizeof *commands; c++)
+        if (!strcmp(argv[i], commands[c].name)) return commands[c].fn(argc - i, argv + i);
+    return fail_msg("unknown command '%s' (try: shiftbench --help)", argv[i]);
+}

@@ -1,0 +1,34 @@
+/* Small helpers shared by every part: error strings, strict number parsing, the clock,
+ * atomic file writes. */
+#ifndef SHIFTBENCH_UTIL_H
+#define SHIFTBENCH_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ERRLEN 512
+
+/* Formats a one-line error into err and returns -1 (for `return set_err(...)`). */
+int set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Prints "shiftbench: error: MSG" on stderr; returns 2 (the bad-input exit status). */
+int fail_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Strict parsing: the whole string, within [min, max]. 0 on success, -1 otherwise. */
+int parse_long(const char *s, long min, long max, long *out);
+int parse_double(const char *s, double *out);
+
+/* Checked size arithmetic: 0 on success, -1 on overflow. */
+int mul_size(size_t a, size_t b, size_t *out);
+
+double now_sec(void);   /* CLOCK_MONOTONIC */
+
+/* Writes data to path via a temporary file in the same directory and rename(2), so a
+ * reader never sees half a file. path "-" writes to stdout. */
+int write_file_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
+
+/* 64-byte aligned allocation (free with free()); NULL on failure or n == 0 overflow. */
+void *alloc_aligned(size_t bytes);
+
+#endif

@@ -1,0 +1,33 @@
+/* Every kernel implementation, by table. Each kernels/*.c file exports one table ended
+ * by an entry whose create is NULL. */
+#include <string.h>
+#include "kernel.h"
+
+extern const kernel_impl ref_kernels[];      /* kernels/ref.c: plain loops, the oracle */
+extern const kernel_impl own_kernels[];      /* kernels/own_*.c: ours (shift, fused) */
+extern const kernel_impl openblas_kernels[]; /* kernels/openblas.c */
+extern const kernel_impl onednn_kernels[];   /* kernels/onednn.c */
+
+static const kernel_impl *const tables[] = { ref_kernels, own_kernels, openblas_kernels, onednn_kernels };
+
+int kernel_count(void) {
+    int n = 0;
+    for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
+        for (const kernel_impl *k = tables[t]; k->create; k++) n++;
+    return n;
+}
+
+const kernel_impl *kernel_at(int i) {
+    for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
+        for (const kernel_impl *k = tables[t]; k->create; k++)
+            if (i-- == 0) return k;
+    return NULL;
+}
+
+const kernel_impl *kernel_find(op_kind op, const char *impl) {
+    for (int i = 0, n = kernel_count(); i < n; i++) {
+        const kernel_impl *k = kernel_at(i);
+        if (k->op == op && strcmp(k->impl, impl) == 0) return k;
+    }
+    return NULL;
+}
