@@ -17,7 +17,7 @@ JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null)
 
 OPT ?= -O3
 CFLAGS ?= $(OPT) -g
-CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fopenmp $(BLAS_CFLAGS) $(JANSSON_CFLAGS) \
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -fopenmp $(BLAS_CFLAGS) $(JANSSON_CFLAGS) \
           -DSHIFTBENCH_ARCH_DIR='"$(PREFIX)/share/shiftbench/arch"' -MMD -MP
 LDLIBS += $(BLAS_LIBS) $(addprefix -Wl$(comma)-rpath$(comma),$(BLAS_DIR)) -ldnnl -lpfm $(JANSSON_LIBS) -lm
 comma := ,

@@ -1,0 +1,289 @@
+/* shiftbench cost: the cost model's tables (people), JSON (machines) and CSV (sheets). */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../bench/commands.h"
+#include "../common/util.h"
+#include "cost.h"
+
+typedef enum { FMT_TABLE, FMT_JSON, FMT_CSV } fmt_t;
+typedef enum { DETAIL_NETWORK, DETAIL_STAGES, DETAIL_LAYERS } detail_t;
+
+typedef struct {
+    network net;
+    network_cost cost;
+    rf_t *rf;
+} costed;
+
+static void usage(FILE *f) {
+    fprintf(f,
+        "usage: shiftbench cost [--format table|json|csv] [--layers|--stages] [--batch N]\n"
+        "                       [--resolution N] [--set KNOB=VALUE]... [--all] NET...\n\n"
+        "Parameters, MACs, FLOPs, bytes moved and receptive field of each network, side by\n"
+        "side with ratios to the first. NET is a name under arch/ or a path to an arch file.\n"
+        "MAC = one multiply-add; FLOP = 2 x MAC for conv/fc plus per-element costs of the\n"
+        "other ops (README); bytes = compulsory fp32 traffic (inputs + weights + outputs).\n\n"
+        "  --format F     table (default), json or csv (csv is always one row per layer)\n"
+        "  --layers       one row per layer      --stages   one row per stage\n"
+        "  --batch N, --resolution N             same as --set batch=N / resolution=N\n"
+        "  --set K=V      override a knob of the arch file (e.g. blocks=2,3,4,2)\n"
+        "  --all          every named network under arch/\n");
+}
+
+/* "25,557,032" */
+static const char *grouped(uint64_t v, char *buf) {
+    char tmp[32];
+    int n = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v), o = 0;
+    for (int i = 0; i < n; i++) {
+        if (i && (n - i) % 3 == 0) buf[o++] = ',';
+        buf[o++] = tmp[i];
+    }
+    buf[o] = 0;
+    return buf;
+}
+
+static double ratio(uint64_t a, uint64_t b) { return b ? (double)a / (double)b : 0.0; }
+
+static const char *stage_name(const network *n, int s, char *buf) {
+    if (s == 0) return "stem";
+    if (s > n->knobs.nstages) return "head";
+    sprintf(buf, "layer%d", s);
+    return buf;
+}
+
+/* Zero-FLOP and zero-MAC steps are listed, never hidden: counts and bytes per op. */
+static void zero_mac_ops(const costed *c, int counts[OP_COUNT], uint64_t bytes[OP_COUNT]) {
+    memset(counts, 0, sizeof(int) * OP_COUNT);
+    memset(bytes, 0, sizeof(uint64_t) * OP_COUNT);
+    for (int i = 0; i < c->net.nlayers; i++) {
+        const ir_layer *L = &c->net.layers[i];
+        if (c->cost.layer[i].macs == 0) {
+            counts[L->d.kind]++;
+            bytes[L->d.kind] += c->cost.layer[i].bytes;
+        }
+    }
+}
+
+static void print_table(costed *cs, int n, detail_t detail) {
+    char b1[32], b2[32];
+    const costed *base = &cs[0];
+    printf("%-22s %13s %6s %10s %6s %10s %10s %8s  %s\n", "network", "params", "x", "GMACs", "x",
+           "GFLOPs", "MB moved", "RF (px)", "RF shape (squareness: 0 diamond, 1 square)");
+    for (int i = 0; i < n; i++) {
+        const cost *t = &cs[i].cost.total;
+        rf_summary s = rf_summarize(&cs[i].rf[cs[i].net.layers[cs[i].net.nlayers - 3].out]);
+        printf("%-22s %13s %6.2f %10.3f %6.2f %10.3f %10.1f %8lld  %s (%.2f)\n", cs[i].net.name,
+               grouped(t->params, b1), ratio(t->params, base->cost.total.params), t->macs / 1e9,
+               ratio(t->macs, base->cost.total.macs), t->flops / 1e9, t->bytes / 1e6,
+               (long long)s.height, s.shape, s.squareness);
+    }
+    printf("(batch %d, %dx%d input; x = ratio to %s; RF at the last block's output)\n",
+           base->net.knobs.batch, base->net.knobs.resolution, base->net.knobs.resolution, base->net.name);
+    for (int i = 0; i < n && detail != DETAIL_NETWORK; i++) {
+        const costed *c = &cs[i];
+        printf("\n%s (%s)\n", c->net.name, c->net.description);
+        if (detail == DETAIL_STAGES) {
+            printf("  %-8s %13s %10s %7s %10s %10s\n", "stage", "params", "GMACs", "% MACs", "GFLOPs", "MB moved");
+            for (int s = 0; s <= c->net.knobs.nstages + 1; s++) {
+                const cost *t = &c->cost.stage[s];
+                printf("  %-8s %13s %10.3f %6.1f%% %10.3f %10.1f\n", stage_name(&c->net, s, b2), grouped(t->params, b1),
+                       t->macs / 1e9, 100 * ratio(t->macs, c->cost.total.macs), t->flops / 1e9, t->bytes / 1e6);
+            }
+        } else {
+            printf("  %-26s %-9s %-16s %11s %10s %7s %10s %9s %7s\n", "layer", "kind", "out (HxWxC)", "params",
+                   "MMACs", "% MACs", "MFLOPs", "KB moved", "FLOP/B");
+            for (int l = 0; l < c->net.nlayers; l++) {
+                const ir_layer *L = &c->net.layers[l];
+                const cost *t = &c->cost.layer[l];
+                char shape[32];
+                snprintf(shape, sizeof shape, "%dx%dx%d", L->d.oh, L->d.ow, L->d.oc);
+                printf("  %-26s %-9s %-16s %11s %10.2f %6.2f%% %10.2f %9.1f %7.2f\n", L->name, layer_kind(&L->d), shape,
+                       grouped(t->params, b1), t->macs / 1e6, 100 * ratio(t->macs, c->cost.total.macs),
+                       t->flops / 1e6, t->bytes / 1e3, cost_intensity(t));
+            }
+            printf("  receptive field after each block:");
+            for (int b = 0; b < c->net.nblocks; b++) {
+                rf_summary s = rf_summarize(&c->rf[c->net.layers[c->net.blocks[b].last].out]);
+                if (c->net.blocks[b].stage > c->net.knobs.nstages) break;
+                printf("%s %s %lldx%lld %s", b ? "," : "", c->net.blocks[b].name, (long long)s.height,
+                       (long long)s.width, s.shape);
+            }
+            printf("\n");
+        }
+        int counts[OP_COUNT];
+        uint64_t bytes[OP_COUNT];
+        zero_mac_ops(c, counts, bytes);
+        printf("  zero-MAC ops (counted in bytes, never dropped):");
+        for (int k = 0; k < OP_COUNT; k++)
+            if (counts[k]) printf(" %s x%d (%.1f MB)", op_name((op_kind)k), counts[k], bytes[k] / 1e6);
+        printf("\n");
+    }
+}
+
+static json_t *cost_json(const cost *t) {
+    return json_pack("{s:I,s:I,s:I,s:I,s:f}", "params", (json_int_t)t->params, "macs", (json_int_t)t->macs,
+                     "flops", (json_int_t)t->flops, "bytes", (json_int_t)t->bytes, "intensity", cost_intensity(t));
+}
+
+static json_t *knobs_json(const ir_knobs *k) {
+    json_t *blocks = json_array(), *widths = json_array(), *slots = json_array();
+    for (int s = 0; s < k->nstages; s++) {
+        json_array_append_new(blocks, json_integer(k->blocks[s]));
+        json_array_append_new(widths, json_integer(k->widths[s]));
+    }
+    for (int s = 0; s < 3; s++) json_array_append_new(slots, json_string(k->slots[s]));
+    return json_pack("{s:o,s:o,s:i,s:f,s:i,s:s,s:o,s:i,s:s,s:b,s:i,s:i,s:i}", "blocks", blocks, "widths", widths,
+                     "expansion", k->expansion, "width_multiplier", k->width_multiplier, "stem_width", k->stem_width,
+                     "block", k->block, "slots", slots, "neighbourhood", k->neighbourhood, "downsample", k->downsample,
+                     "inner_residual", k->inner_residual, "resolution", k->resolution, "classes", k->classes,
+                     "batch", k->batch);
+}
+
+static json_t *rf_json(const rf_t *r) {
+    rf_summary s = rf_summarize(r);
+    return json_pack("{s:I,s:I,s:s,s:f}", "height", (json_int_t)s.height, "width", (json_int_t)s.width,
+                     "shape", s.shape, "squareness", s.squareness);
+}
+
+json_t *network_cost_json(const network *net, const network_cost *nc, const rf_t *rf, int with_layers);
+
+json_t *network_cost_json(const network *net, const network_cost *nc, const rf_t *rf, int with_layers) {
+    json_t *o = cost_json(&nc->total);
+    json_object_set_new(o, "name", json_string(net->name));
+    json_object_set_new(o, "family", json_string(net->family));
+    json_object_set_new(o, "description", json_string(net->description));
+    json_object_set_new(o, "knobs", knobs_json(&net->knobs));
+    json_object_set_new(o, "receptive_field", rf_json(&rf[net->layers[net->nlayers - 3].out]));
+    json_t *stages = json_array(), *blocks = json_array(), *layers = json_array();
+    char buf[32];
+    for (int s = 0; s <= net->knobs.nstages + 1; s++) {
+        json_t *st = cost_json(&nc->stage[s]);
+        json_object_set_new(st, "name", json_string(stage_name(net, s, buf)));
+        json_array_append_new(stages, st);
+    }
+    for (int b = 0; b < net->nblocks; b++)
+        json_array_append_new(blocks, json_pack("{s:s,s:i,s:o}", "name", net->blocks[b].name, "stage",
+                                                net->blocks[b].stage, "receptive_field",
+                                                rf_json(&rf[net->layers[net->blocks[b].last].out])));
+    for (int l = 0; with_layers && l < net->nlayers; l++) {
+        const ir_layer *L = &net->layers[l];
+        json_t *lj = cost_json(&nc->layer[l]);
+        json_object_set_new(lj, "name", json_string(L->name));
+        json_object_set_new(lj, "op", json_string(op_name(L->d.kind)));
+        json_object_set_new(lj, "kind", json_string(layer_kind(&L->d)));
+        json_object_set_new(lj, "stage", json_integer(L->stage));
+        if (L->bn[0]) json_object_set_new(lj, "bn", json_string(L->bn));
+        json_object_set_new(lj, "shape", json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "n", L->d.n,
+                                                   "h", L->d.h, "w", L->d.w, "c", L->d.c, "oh", L->d.oh, "ow", L->d.ow,
+                                                   "oc", L->d.oc, "kh", L->d.kh, "kw", L->d.kw, "stride", L->d.stride,
+                                                   "pad", L->d.pad, "conn", L->d.conn));
+        json_array_append_new(layers, lj);
+    }
+    json_object_set_new(o, "stages", stages);
+    json_object_set_new(o, "blocks", blocks);
+    json_object_set_new(o, "layers", layers);
+    return o;
+}
+
+static int print_json(costed *cs, int n) {
+    json_t *nets = json_array();
+    for (int i = 0; i < n; i++) {
+        json_t *o = network_cost_json(&cs[i].net, &cs[i].cost, cs[i].rf, 1);
+        json_object_set_new(o, "ratio_to_first", json_pack("{s:f,s:f,s:f,s:f}",
+            "params", ratio(cs[i].cost.total.params, cs[0].cost.total.params),
+            "macs", ratio(cs[i].cost.total.macs, cs[0].cost.total.macs),
+            "flops", ratio(cs[i].cost.total.flops, cs[0].cost.total.flops),
+            "bytes", ratio(cs[i].cost.total.bytes, cs[0].cost.total.bytes)));
+        json_array_append_new(nets, o);
+    }
+    json_t *doc = json_pack("{s:s,s:i,s:{s:s,s:s,s:s,s:s},s:o}", "schema", "shiftbench-cost", "version", 1, "units",
+                            "macs", "multiply-adds", "flops", "2 x MACs for conv/fc + per-element costs (README)",
+                            "bytes", "compulsory fp32 bytes: inputs + weights + outputs", "params", "count",
+                            "networks", nets);
+    char *s = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    json_decref(doc);
+    if (!s) return fail_msg("out of memory");
+    puts(s);
+    free(s);
+    return 0;
+}
+
+static void print_csv(costed *cs, int n) {
+    printf("network,layer,op,kind,stage,n,h,w,c,oh,ow,oc,kh,kw,stride,pad,conn,params,macs,flops,bytes\n");
+    for (int i = 0; i < n; i++)
+        for (int l = 0; l < cs[i].net.nlayers; l++) {
+            const ir_layer *L = &cs[i].net.layers[l];
+            const op_desc *d = &L->d;
+            const cost *t = &cs[i].cost.layer[l];
+            printf("%s,%s,%s,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%llu,%llu,%llu,%llu\n", cs[i].net.name, L->name,
+                   op_name(d->kind), layer_kind(d), L->stage, d->n, d->h, d->w, d->c, d->oh, d->ow, d->oc, d->kh, d->kw,
+                   d->stride, d->pad, d->conn, (unsigned long long)t->params, (unsigned long long)t->macs,
+                   (unsigned long long)t->flops, (unsigned long long)t->bytes);
+        }
+}
+
+int cmd_cost(int argc, char **argv) {
+    fmt_t fmt = FMT_TABLE;
+    detail_t detail = DETAIL_NETWORK;
+    ir_overrides ov = { 0 };
+    char *names[256], setbuf[2][64], **all = NULL;
+    int nnames = 0, nall = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return 0; }
+        else if (!strcmp(a, "--layers")) detail = DETAIL_LAYERS;
+        else if (!strcmp(a, "--stages")) detail = DETAIL_STAGES;
+        else if (!strcmp(a, "--all")) nall = arch_list(&all);
+        else if (!strcmp(a, "--format") || !strcmp(a, "--set") || !strcmp(a, "--batch") || !strcmp(a, "--resolution")) {
+            if (i + 1 >= argc) return fail_msg("%s needs a value", a);
+            const char *v = argv[++i];
+            if (!strcmp(a, "--format")) {
+                if (!strcmp(v, "table")) fmt = FMT_TABLE;
+                else if (!strcmp(v, "json")) fmt = FMT_JSON;
+                else if (!strcmp(v, "csv")) fmt = FMT_CSV;
+                else return fail_msg("--format '%s': expected table, json or csv", v);
+            } else {
+                if (ov.n >= (int)(sizeof ov.kv / sizeof *ov.kv)) return fail_msg("too many --set options");
+                if (!strcmp(a, "--set")) ov.kv[ov.n++] = v;
+                else {
+                    char *buf = setbuf[a[2] == 'b' ? 0 : 1];
+                    snprintf(buf, 64, "%s=%s", a + 2, v);
+                    ov.kv[ov.n++] = buf;
+                }
+            }
+        } else if (a[0] == '-' && a[1]) { usage(stderr); return fail_msg("cost: unknown option '%s'", a); }
+        else if (nnames < 256) names[nnames++] = argv[i];
+        else return fail_msg("too many networks");
+    }
+    for (int i = 0; i < nall && nnames < 256; i++) names[nnames++] = all[i];
+    if (!nnames) { usage(stderr); return fail_msg("cost: name at least one network (or --all)"); }
+    costed *cs = calloc((size_t)nnames, sizeof *cs);
+    int rc = 0, done = 0;
+    char err[ERRLEN];
+    for (; done < nnames; done++) {
+        costed *c = &cs[done];
+        if (network_load(names[done], &ov, &c->net, err, sizeof err) ||
+            network_cost_of(&c->net, &c->cost, err, sizeof err)) {
+            network_free(&c->net);
+            rc = fail_msg("%s", err);
+            break;
+        }
+        if (!(c->rf = receptive_fields(&c->net))) { rc = fail_msg("out of memory"); done++; break; }
+    }
+    if (!rc) {
+        if (fmt == FMT_JSON) rc = print_json(cs, nnames);
+        else if (fmt == FMT_CSV) print_csv(cs, nnames);
+        else print_table(cs, nnames, detail);
+    }
+    for (int i = 0; i < done; i++) {
+        network_free(&cs[i].net);
+        network_cost_free(&cs[i].cost);
+        free(cs[i].rf);
+    }
+    free(cs);
+    for (int i = 0; i < nall; i++) free(all[i]);
+    free(all);
+    return rc;
+}

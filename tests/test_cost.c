@@ -1,0 +1,152 @@
+/* The cost model against torchvision's published counts and hand-computed small cases;
+ * the IR's names and wiring; receptive-field shapes of 4C and 8C twins. */
+#include <string.h>
+
+#include "../analysis/cost.h"
+#include "../common/util.h"
+#include "check.h"
+
+static int load(const char *name, network *net, network_cost *nc, const ir_overrides *ov) {
+    char err[ERRLEN];
+    if (network_load(name, ov, net, err, sizeof err) || network_cost_of(net, nc, err, sizeof err)) {
+        fprintf(stderr, "%s: %s\n", name, err);
+        return -1;
+    }
+    return 0;
+}
+
+static const ir_layer *find(const network *net, const char *name) {
+    for (int i = 0; i < net->nlayers; i++)
+        if (!strcmp(net->layers[i].name, name)) return &net->layers[i];
+    return NULL;
+}
+
+static void torchvision(const char *name, uint64_t params, uint64_t macs) {
+    network net;
+    network_cost nc;
+    if (load(name, &net, &nc, NULL)) { CHECK(0, "%s loads", name); return; }
+    CHECK(nc.total.params == params, "%s params %llu, torchvision %llu", name, (unsigned long long)nc.total.params,
+          (unsigned long long)params);
+    CHECK(nc.total.macs == macs, "%s MACs %llu, torchvision %llu", name, (unsigned long long)nc.total.macs,
+          (unsigned long long)macs);
+    network_free(&net);
+    network_cost_free(&nc);
+}
+
+/* A tiny network whose counts are easy by hand: stem 8 ch at 16x16, one stage, one block. */
+static void hand_computed(void) {
+    const char *kv[] = { "blocks=1", "widths=4", "stem_width=8", "resolution=16", "classes=10", "expansion=4" };
+    ir_overrides ov = { 6, { kv[0], kv[1], kv[2], kv[3], kv[4], kv[5] } };
+    network net;
+    network_cost nc;
+    if (load("resnet50", &net, &nc, &ov)) { CHECK(0, "tiny loads"); return; }
+    /* conv1: 7x7/2 pad 3, 3->8 on 16x16 -> 8x8; params 8*3*49 + BN 16; MACs 8*8*8*3*49 */
+    const ir_layer *c1 = find(&net, "conv1");
+    cost c;
+    layer_cost(c1, &c);
+    CHECK(c1 && c1->d.oh == 8 && c.params == 8 * 3 * 49 + 16 && c.macs == 8 * 8 * 8 * 3 * 49, "conv1 by hand");
+    CHECK(c.bytes == 4ull * (16 * 16 * 3 + 8 * 3 * 49 + 8 + 8 * 8 * 8), "conv1 bytes %llu", (unsigned long long)c.bytes);
+    /* maxpool 3x3/2 pad 1: 8x8 -> 4x4 */
+    const ir_layer *mp = find(&net, "maxpool");
+    CHECK(mp && mp->d.oh == 4 && mp->d.ow == 4, "maxpool 8->4");
+    /* block: 8 -> conv1 1x1 4 -> conv2 3x3 4 -> conv3 1x1 16, projection 8->16 at 4x4 */
+    const ir_layer *b2 = find(&net, "layer1.0.conv2");
+    layer_cost(b2, &c);
+    CHECK(b2 && c.macs == 16ull * 4 * 4 * 9 && c.params == 4 * 4 * 9 + 8, "layer1.0.conv2 by hand");
+    const ir_layer *ds = find(&net, "layer1.0.downsample.0");
+    CHECK(ds && !strcmp(ds->bn, "layer1.0.downsample.1") && ds->d.oc == 16, "projection shortcut");
+    const ir_layer *fc = find(&net, "fc");
+    layer_cost(fc, &c);
+    CHECK(fc && c.params == 16 * 10 + 10 && c.macs == 160, "fc by hand");
+    uint64_t macs = 8 * 8 * 8 * 3 * 49 + 16 * (8 * 4 + 4 * 4 * 9 + 4 * 16 + 8 * 16) + 160;
+    CHECK(nc.total.macs == macs, "tiny total MACs %llu, by hand %llu", (unsigned long long)nc.total.macs,
+          (unsigned long long)macs);
+    const ir_layer *add = find(&net, "layer1.0.add");
+    layer_cost(add, &c);
+    CHECK(add && add->in2 >= 0 && c.flops == 16 * 16 && c.bytes == 4ull * 3 * 16 * 16, "residual add");
+    network_free(&net);
+    network_cost_free(&nc);
+}
+
+static void twins(const char *a, const char *b) {
+    network na, nb;
+    network_cost ca, cb;
+    if (load(a, &na, &ca, NULL) || load(b, &nb, &cb, NULL)) { CHECK(0, "%s/%s load", a, b); return; }
+    CHECK(ca.total.params == cb.total.params && ca.total.macs == cb.total.macs, "%s and %s: same params and MACs", a, b);
+    rf_t *ra = receptive_fields(&na), *rb = receptive_fields(&nb);
+    /* the stack of shifts after the stem: compare the RF growth of the first block alone */
+    const ir_block *blk = &na.blocks[1];
+    rf_t da = ra[na.layers[blk->last].out], db = rb[nb.layers[nb.blocks[1].last].out];
+    rf_t sa = ra[na.layers[blk->first].in], sb = rb[nb.layers[nb.blocks[1].first].in];
+    for (int k = 0; k < 8; k++) { da.h[k] -= sa.h[k]; db.h[k] -= sb.h[k]; }
+    rf_summary ga = rf_summarize(&da), gb = rf_summarize(&db);
+    CHECK(!strcmp(ga.shape, "diamond"), "%s block growth is a diamond (got %s %.2f)", a, ga.shape, ga.squareness);
+    CHECK(!strcmp(gb.shape, "square"), "%s block growth is a square (got %s %.2f)", b, gb.shape, gb.squareness);
+    rf_summary fa = rf_summarize(&ra[na.layers[na.nlayers - 3].out]), fb = rf_summarize(&rb[nb.layers[nb.nlayers - 3].out]);
+    CHECK(fa.squareness < fb.squareness, "%s is less square than %s (%.2f vs %.2f)", a, b, fa.squareness, fb.squareness);
+    free(ra);
+    free(rb);
+    network_free(&na);
+    network_free(&nb);
+    network_cost_free(&ca);
+    network_cost_free(&cb);
+}
+
+static void every_instance(void) {
+    char **names;
+    int n = arch_list(&names);
+    CHECK(n >= 14, "at least the 14 named instances (%d)", n);
+    for (int i = 0; i < n; i++) {
+        network net;
+        network_cost nc;
+        CHECK(load(names[i], &net, &nc, NULL) == 0, "%s costs", names[i]);
+        if (net.layers) { network_free(&net); network_cost_free(&nc); }
+        free(names[i]);
+    }
+    free(names);
+}
+
+static void multi_shift_wiring(void) {
+    network net;
+    network_cost nc, rc;
+    network r;
+    if (load("multi-shift-4c-50", &net, &nc, NULL) || load("resnet50", &r, &rc, NULL)) { CHECK(0, "loads"); return; }
+    const ir_layer *add2 = find(&net, "layer2.0.add2"), *pool = find(&net, "layer2.0.pool");
+    CHECK(add2 && pool && add2->in2 == pool->out, "inner residual adds conv2's input (the pooled tensor)");
+    CHECK(find(&net, "layer2.0.shift1") && find(&net, "layer2.0.shift2") && find(&net, "layer2.0.shift3"), "three shifts");
+    const ir_layer *ds = find(&net, "layer2.0.downsample.1");
+    CHECK(ds && ds->d.stride == 1 && find(&net, "layer2.0.downsample.0")->d.kind == OP_AVGPOOL, "pooled shortcut");
+    double pr = (double)nc.total.params / rc.total.params, mr = (double)nc.total.macs / rc.total.macs;
+    CHECK(pr < 0.62 && mr < 0.62, "multi-shift-4c-50 >38%% cheaper than resnet50 (params x%.3f, MACs x%.3f)", pr, mr);
+    network_free(&net);
+    network_free(&r);
+    network_cost_free(&nc);
+    network_cost_free(&rc);
+}
+
+static void flat35(void) {
+    network net;
+    network_cost nc;
+    if (load("flat-shift-4c-35", &net, &nc, NULL)) { CHECK(0, "loads"); return; }
+    int weighted = 0;
+    for (int i = 0; i < net.nlayers; i++)
+        if ((net.layers[i].d.kind == OP_CONV || net.layers[i].d.kind == OP_FC) && !strstr(net.layers[i].name, "downsample"))
+            weighted++;
+    CHECK(weighted == 35, "flat-shift-4c-35 has 35 weighted layers on its main path (%d)", weighted);
+    const ir_layer *c = find(&net, "layer3.0.conv2");
+    CHECK(c && c->d.c == 1024 && c->d.oc == 1024, "flattened: full width 1024 in stage 3");
+    network_free(&net);
+    network_cost_free(&nc);
+}
+
+int main(void) {
+    torchvision("resnet50", 25557032, 4089184256ull);
+    torchvision("resnet101", 44549160, 7801405440ull);
+    hand_computed();
+    twins("single-shift-4c-50", "single-shift-8c-50");
+    twins("multi-shift-4c-50", "multi-shift-8c-50");
+    every_instance();
+    multi_shift_wiring();
+    flat35();
+    return check_done("test_cost");
+}
