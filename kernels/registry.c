@@ -1,4 +1,4 @@
-/* Every kernel implementation, by table. Each kernels/*.c file exports one table ended
+/* Every kernel implementation, by table. Each kernels/<impl>.c file exports one table ended
  * by an entry whose create is NULL. */
 #include <string.h>
 #include "kernel.h"
