@@ -1,0 +1,53 @@
+/* Our own kernels' table (shift: own_shift.c, fused shift+1x1: own_fused.c) and the
+ * element-wise ops: residual add and ReLU, vectorized by the compiler and threaded. */
+#include <stdlib.h>
+#include "kernel.h"
+#include "own.h"
+#include "../common/util.h"
+
+typedef struct { op_desc d; } ew_state;
+
+static void *ew_create(const op_desc *dd, const float *w, const float *b, char *err, size_t errlen) {
+    (void)w; (void)b;
+    op_desc d = *dd;
+    if (op_check(&d, err, errlen)) return NULL;
+    ew_state *s = malloc(sizeof *s);
+    if (!s) { set_err(err, errlen, "out of memory"); return NULL; }
+    s->d = d;
+    return s;
+}
+
+/* Element-wise work is memory bound: threads only help past a few hundred KiB. */
+#define EW_THREADS 65536
+
+static void add_run(void *p, const float *in, const float *in2, float *out) {
+    const ew_state *s = p;
+    long n = (long)op_in_count(&s->d);
+    if (s->d.relu) {
+        #pragma omp parallel for simd schedule(static) if (n > EW_THREADS)
+        for (long i = 0; i < n; i++) { float v = in[i] + in2[i]; out[i] = v > 0.0f ? v : 0.0f; }
+    } else {
+        #pragma omp parallel for simd schedule(static) if (n > EW_THREADS)
+        for (long i = 0; i < n; i++) out[i] = in[i] + in2[i];
+    }
+}
+
+static void relu_run(void *p, const float *in, const float *in2, float *out) {
+    (void)in2;
+    const ew_state *s = p;
+    long n = (long)op_in_count(&s->d);
+    #pragma omp parallel for simd schedule(static) if (n > EW_THREADS)
+    for (long i = 0; i < n; i++) out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+}
+
+const kernel_impl own_kernels[] = {
+    { .op = OP_SHIFT, .impl = "own", .about = "NHWC shift: channel runs copied from neighbour pixels (AVX-512)",
+      .create = own_shift_create, .run = own_shift_run, .destroy = free },
+    { .op = OP_SHIFTCONV, .impl = "own", .about = "fused shift + 1x1: GEMM micro-kernel reading shifted pixels",
+      .create = own_fused_create, .run = own_fused_run, .destroy = own_fused_destroy, .info = own_fused_info },
+    { .op = OP_ADD, .impl = "own", .about = "residual add (+ReLU), vectorized and threaded",
+      .create = ew_create, .run = add_run, .destroy = free },
+    { .op = OP_RELU, .impl = "own", .about = "ReLU, vectorized and threaded",
+      .create = ew_create, .run = relu_run, .destroy = free },
+    { .create = NULL },
+};

@@ -1,0 +1,23 @@
+/* Our own kernels (kernels/own*.c): what the table in own.c needs from the other files,
+ * and the NCHW shift, which is not an NHWC op and so not in any table. */
+#ifndef SHIFTBENCH_OWN_H
+#define SHIFTBENCH_OWN_H
+
+#include <stddef.h>
+#include "op.h"
+
+/* NCHW shift: the same groups and displacements as OP_SHIFT, on planes. Returns 0, or -1
+ * when the shape is invalid (sizes <= 0, conn not 4/8, c < conn+1). */
+int shift_nchw(const float *in, float *out, int n, int c, int h, int w, int conn);
+
+/* kernels/own_shift.c: NHWC shift. */
+void *own_shift_create(const op_desc *d, const float *w, const float *b, char *err, size_t errlen);
+void own_shift_run(void *state, const float *in, const float *in2, float *out);
+
+/* kernels/own_fused.c: shift + 1x1 conv as one GEMM reading shifted pixels. */
+void *own_fused_create(const op_desc *d, const float *w, const float *b, char *err, size_t errlen);
+void own_fused_run(void *state, const float *in, const float *in2, float *out);
+void own_fused_destroy(void *state);
+const char *own_fused_info(const void *state);
+
+#endif
