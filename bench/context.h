@@ -1,0 +1,18 @@
+/* The "context" block of a results file (results/SCHEMA.md): the machine, the libraries
+ * and the build, so a number can be traced to where it came from. */
+#ifndef SHIFTBENCH_CONTEXT_H
+#define SHIFTBENCH_CONTEXT_H
+
+#include <jansson.h>
+
+/* A new object with date, git_commit, hostname, cpu_model, isa, cores, threads,
+ * openblas_core, openblas_threads, openblas_coretype_forced, onednn_version, onednn_isa,
+ * compiler and cflags. Call after runtime_set_threads. The caller adds "settings" (every
+ * setting of the run) and, when measured, "peak". NULL only when out of memory. */
+json_t *context_build(void);
+
+/* "2026-11-28T05:00:00Z" for now (buf >= 21 bytes); compact = "20261128T050000Z" for
+ * file names. Returns buf. */
+char *context_utc_time(char *buf, size_t len, int compact);
+
+#endif
