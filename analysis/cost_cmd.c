@@ -253,12 +253,12 @@ int cmd_cost(int argc, char **argv) {
                     ov.kv[ov.n++] = buf;
                 }
             }
-        } else if (a[0] == '-' && a[1]) { usage(stderr); return fail_msg("cost: unknown option '%s'", a); }
+        } else if (a[0] == '-' && a[1]) { return fail_msg("cost: unknown option '%s'", a); }
         else if (nnames < 256) names[nnames++] = argv[i];
         else return fail_msg("too many networks");
     }
     for (int i = 0; i < nall && nnames < 256; i++) names[nnames++] = all[i];
-    if (!nnames) { usage(stderr); return fail_msg("cost: name at least one network (or --all)"); }
+    if (!nnames) return fail_msg("cost: name at least one network (or --all); see shiftbench cost --help");
     costed *cs = calloc((size_t)nnames, sizeof *cs);
     int rc = 0, done = 0;
     char err[ERRLEN];

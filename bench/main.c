@@ -27,7 +27,7 @@ int main(int argc, char **argv) {
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return 0; }
         else if (!strcmp(argv[i], "--keep-openblas-core")) keep = 1;
-        else { usage(stderr); return fail_msg("unknown option '%s'", argv[i]); }
+        else return fail_msg("unknown option '%s' (see shiftbench --help)", argv[i]);
     }
     if (i >= argc) { usage(stderr); return 2; }
     runtime_fix_openblas_core(argv, keep);

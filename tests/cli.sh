@@ -8,7 +8,7 @@ expect_fail() {
     want=$1; pat=$2; shift 2
     err=$("$@" 2>&1 >/dev/null); rc=$?
     n=$(printf '%s\n' "$err" | grep -c .)
-    if [ "$rc" = "$want" ] && [ "$n" = 1 ] && printf '%s' "$err" | grep -qE "$pat"; then ok
+    if [ "$rc" = "$want" ] && [ "$n" = 1 ] && printf '%s' "$err" | grep -qE -- "$pat"; then ok
     else bad "$* -> exit $rc, stderr: $err (wanted $want, /$pat/)"; fi
 }
 # expect_ok CMD...: CMD exits 0.

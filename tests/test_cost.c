@@ -1,5 +1,6 @@
 /* The cost model against torchvision's published counts and hand-computed small cases;
  * the IR's names and wiring; receptive-field shapes of 4C and 8C twins. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "../analysis/cost.h"
