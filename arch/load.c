@@ -294,7 +294,7 @@ int network_load(const char *name_or_path, const ir_overrides *ov, network *net,
     if (resolve(knobs, &net->knobs, err, errlen)) {
         char tmp[ERRLEN];
         snprintf(tmp, sizeof tmp, "%s", err);
-        set_err(err, errlen, "%s: %s", net->name, tmp);
+        set_err(err, errlen, "%s: %s", net->path, tmp);
         goto out;
     }
     rc = network_expand(net, err, errlen);
