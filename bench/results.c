@@ -1,0 +1,213 @@
+#include "results.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../common/util.h"
+#include "context.h"
+
+json_t *results_new(const char *kind, json_t *context) {
+    json_t *d = json_object();
+    json_object_set_new(d, "schema", json_string(RESULTS_SCHEMA));
+    json_object_set_new(d, "version", json_integer(RESULTS_VERSION));
+    json_object_set_new(d, "kind", json_string(kind));
+    json_object_set_new(d, "complete", json_true());
+    json_object_set_new(d, "context", context ? context : json_object());
+    json_object_set_new(d, "records", json_array());
+    return d;
+}
+
+void results_set_complete(json_t *doc, int complete) {
+    json_object_set_new(doc, "complete", json_boolean(complete));
+}
+
+void results_add_record(json_t *doc, json_t *record) {
+    json_array_append_new(json_object_get(doc, "records"), record);
+}
+
+json_t *results_stats_json(const double *samples, int n, const stats_summary *s) {
+    json_t *o = json_object(), *a = json_array();
+    json_object_set_new(o, "unit", json_string("s"));
+    json_object_set_new(o, "n", json_integer(n));
+    if (n > 0) {
+        json_object_set_new(o, "min", json_real(s->min));
+        json_object_set_new(o, "median", json_real(s->median));
+        json_object_set_new(o, "mean", json_real(s->mean));
+        json_object_set_new(o, "stddev", json_real(s->stddev));
+        json_object_set_new(o, "mad", json_real(s->mad));
+        json_object_set_new(o, "p10", json_real(s->p10));
+        json_object_set_new(o, "p90", json_real(s->p90));
+        json_object_set_new(o, "max", json_real(s->max));
+    }
+    for (int i = 0; i < n; i++) json_array_append_new(a, json_real(samples[i]));
+    json_object_set_new(o, "samples", a);
+    return o;
+}
+
+json_t *results_counters_json(const counter_stat *s, int n) {
+    json_t *o = json_object();
+    for (int i = 0; i < n; i++) {
+        json_t *e = json_object();
+        if (s[i].available) {
+            json_object_set_new(e, "value", json_real(s[i].value));
+            json_object_set_new(e, "time_enabled", json_real(s[i].enabled));
+            json_object_set_new(e, "time_running", json_real(s[i].running));
+            json_object_set_new(e, "scaled", json_boolean(s[i].scaled));
+            json_object_set_new(e, "reps", json_integer(s[i].reps));
+            json_object_set_new(e, "levels", json_string(s[i].levels));
+        } else {
+            json_object_set_new(e, "unavailable", json_string(s[i].reason));
+        }
+        json_object_set_new(o, s[i].name, e);
+    }
+    return o;
+}
+
+static json_t *shape_json(const op_desc *d) {
+    return json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}",
+                     "n", d->n, "h", d->h, "w", d->w, "c", d->c, "oh", d->oh, "ow", d->ow,
+                     "oc", d->oc, "kh", d->kh, "kw", d->kw, "stride", d->stride, "pad", d->pad,
+                     "conn", d->conn);
+}
+
+json_t *results_record(const results_record_in *in) {
+    json_t *r = json_object();
+    const measure_result *m = in->m;
+    json_object_set_new(r, "name", json_string(in->name));
+    if (in->d) {
+        json_object_set_new(r, "op", json_string(op_name(in->d->kind)));
+        json_object_set_new(r, "kind", json_string(layer_kind(in->d)));
+    }
+    json_object_set_new(r, "impl", json_string(in->impl ? in->impl : "unknown"));
+    json_object_set_new(r, "impl_info", json_string(in->impl_info ? in->impl_info : in->impl ? in->impl : "unknown"));
+    if (in->d) json_object_set_new(r, "shape", shape_json(in->d));
+    if (in->cost)
+        json_object_set_new(r, "cost", json_pack("{s:I,s:I,s:I,s:I}",
+                            "params", (json_int_t)in->cost->params, "macs", (json_int_t)in->cost->macs,
+                            "flops", (json_int_t)in->cost->flops, "bytes", (json_int_t)in->cost->bytes));
+    json_object_set_new(r, "stats", results_stats_json(m->samples, m->n, &m->stats));
+    double t = m->n > 0 ? m->stats.median : 0;
+    if (in->cost && t > 0) {
+        double gflops = (double)in->cost->flops / t / 1e9;
+        json_object_set_new(r, "gflops", json_real(gflops));
+        json_object_set_new(r, "gbs", json_real((double)in->cost->bytes / t / 1e9));
+        if (in->peak_gflops > 0) json_object_set_new(r, "pct_peak", json_real(100 * gflops / in->peak_gflops));
+    }
+    if (m->interrupted) json_object_set_new(r, "interrupted", json_true());
+    json_object_set_new(r, "counters", results_counters_json(m->counters, m->ncounters));
+    return r;
+}
+
+static void sanitize(char *out, size_t len, const char *s, size_t max) {
+    size_t i = 0;
+    for (; s[i] && i < max && i + 1 < len; i++) {
+        char ch = s[i];
+        int keep = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                   strchr("._+=-", ch);
+        out[i] = keep ? ch : '_';
+    }
+    out[i] = 0;
+}
+
+void results_default_path(char *buf, size_t len, const char *kind, const char *name,
+                          const char *impl, int threads, int batch) {
+    char n[96], im[64], t[32];
+    sanitize(n, sizeof n, name, 80);
+    sanitize(im, sizeof im, impl, 48);
+    context_utc_time(t, sizeof t, 1);
+    snprintf(buf, len, "results/%s-%s-%s-t%d-b%d-%s.json", kind, n, im, threads, batch, t);
+}
+
+int results_check_writable(const char *path, int create_dir, char *err, size_t errlen) {
+    if (!strcmp(path, "-")) return 0;
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return set_err(err, errlen, "cannot write %s: it is a directory", path);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash) strcpy(dir, ".");
+    else if (slash == dir) dir[1] = 0;
+    else *slash = 0;
+    if (stat(dir, &st) != 0) {
+        if (!create_dir || mkdir(dir, 0777) != 0)
+            return set_err(err, errlen, "cannot write %s: directory %s: %s", path, dir, strerror(errno));
+    } else if (!S_ISDIR(st.st_mode)) {
+        return set_err(err, errlen, "cannot write %s: %s is not a directory", path, dir);
+    }
+    /* A real probe: access() says yes to root on a read-only file system. */
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/.shiftbench-probe.%ld", dir, (long)getpid());
+    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return set_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    close(fd);
+    unlink(probe);
+    return 0;
+}
+
+int results_write(const json_t *doc, const char *path, char *err, size_t errlen) {
+    char *s = json_dumps(doc, JSON_INDENT(1) | JSON_REAL_PRECISION(10) | JSON_PRESERVE_ORDER);
+    if (!s) return set_err(err, errlen, "cannot serialize the results (out of memory)");
+    size_t n = strlen(s);
+    char *t = realloc(s, n + 2);   /* end with a newline */
+    if (t) { s = t; s[n++] = '\n'; s[n] = 0; }
+    int r = write_file_atomic(path, s, n, err, errlen);
+    free(s);
+    return r;
+}
+
+json_t *results_load(const char *path, char *err, size_t errlen) {
+    json_error_t je;
+    json_t *d = json_load_file(path, 0, &je);
+    if (!d) {
+        if (je.line > 0) set_err(err, errlen, "%s:%d:%d: not valid JSON: %s", path, je.line, je.column, je.text);
+        else set_err(err, errlen, "%s: %s", path, je.text);
+        return NULL;
+    }
+    const char *why = NULL;
+    json_t *schema = json_object_get(d, "schema"), *ver = json_object_get(d, "version");
+    const char *kind = json_string_value(json_object_get(d, "kind"));
+    if (!json_is_object(d) || !json_is_string(schema) || strcmp(json_string_value(schema), RESULTS_SCHEMA))
+        why = "not a shiftbench results file (no \"schema\": \"" RESULTS_SCHEMA "\")";
+    else if (!json_is_integer(ver) || json_integer_value(ver) != RESULTS_VERSION) {
+        if (json_is_integer(ver))
+            set_err(err, errlen, "%s: results version %lld, this shiftbench reads version %d", path,
+                    (long long)json_integer_value(ver), RESULTS_VERSION);
+        else
+            set_err(err, errlen, "%s: no results \"version\" number", path);
+        json_decref(d);
+        return NULL;
+    } else if (!kind || (strcmp(kind, "net") && strcmp(kind, "kernel") && strcmp(kind, "peak")))
+        why = "\"kind\" is not one of net, kernel, peak";
+    else if (!json_is_array(json_object_get(d, "records")))
+        why = "no \"records\" array";
+    if (why) {
+        set_err(err, errlen, "%s: %s", path, why);
+        json_decref(d);
+        return NULL;
+    }
+    return d;
+}
+
+int results_samples(const json_t *record, double **samples, int *n) {
+    json_t *a = json_object_get(json_object_get(record, "stats"), "samples");
+    *samples = NULL;
+    *n = 0;
+    size_t k = json_array_size(a);
+    if (!k || k > 100000000) return -1;
+    double *v = malloc(k * sizeof *v);
+    if (!v) return -1;
+    for (size_t i = 0; i < k; i++) {
+        json_t *x = json_array_get(a, i);
+        if (!json_is_number(x)) { free(v); return -1; }
+        v[i] = json_number_value(x);
+    }
+    *samples = v;
+    *n = (int)k;
+    return 0;
+}
