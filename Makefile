@@ -23,7 +23,7 @@ LDLIBS += $(BLAS_LIBS) $(addprefix -Wl$(comma)-rpath$(comma),$(BLAS_DIR)) -ldnnl
 comma := ,
 
 BUILD ?= build
-LIB_SRC := $(sort $(wildcard common/*.c arch/*.c analysis/*.c kernels/*.c bench/*.c))
+LIB_SRC := $(sort $(wildcard common/*.c arch/*.c analysis/*.c kernels/*.c bench/*.c plots/*.c))
 LIB_SRC := $(filter-out bench/main.c,$(LIB_SRC))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))

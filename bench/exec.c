@@ -1,0 +1,248 @@
+#include "exec.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/util.h"
+#include "measure.h"
+
+static const char *const IMPLS[] = { "ref", "own", "openblas", "onednn", "best", NULL };
+
+const char *exec_impl_names(void) { return "ref, own, openblas, onednn, best"; }
+
+/* splitmix64: tiny, seedable, good enough for test data. */
+static uint64_t next_u64(uint64_t *s) {
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+void exec_fill_random(float *x, size_t n, float scale, uint64_t *state) {
+    for (size_t i = 0; i < n; i++)
+        x[i] = scale * (float)((double)(next_u64(state) >> 11) * (2.0 / 9007199254740992.0) - 1.0);
+}
+
+/* Which tensors are read by more than one layer (those must exist in memory). */
+static int *consumers(const network *net) {
+    int *c = calloc((size_t)net->ntensors, sizeof *c);
+    if (!c) return NULL;
+    for (int i = 0; i < net->nlayers; i++) {
+        c[net->layers[i].in]++;
+        if (net->layers[i].in2 >= 0) c[net->layers[i].in2]++;
+    }
+    return c;
+}
+
+/* The layer after i reads only i's output, and nothing else does. */
+static int fusable_next(const network *net, const int *cons, int i, op_kind next) {
+    return i + 1 < net->nlayers && net->layers[i + 1].d.kind == next && net->layers[i + 1].in == net->layers[i].out &&
+           cons[net->layers[i].out] == 1;
+}
+
+/* The steps as IR index groups, before choosing kernels. */
+typedef struct { int layer, fused[EXEC_MAX_FUSED], nfused; op_desc d; } step_shape;
+
+static int group_layers(const network *net, int fuse_shift, step_shape *out) {
+    int *cons = consumers(net), n = 0;
+    if (!cons) return -1;
+    for (int i = 0; i < net->nlayers; i++) {
+        const ir_layer *L = &net->layers[i];
+        step_shape s = { .layer = i, .d = L->d };
+        if (L->d.kind == OP_SHIFT && fuse_shift && fusable_next(net, cons, i, OP_CONV) &&
+            net->layers[i + 1].d.kh == 1 && net->layers[i + 1].d.kw == 1) {
+            const op_desc *c = &net->layers[i + 1].d;
+            s.layer = i + 1;
+            s.fused[s.nfused++] = i;
+            s.d.kind = OP_SHIFTCONV;
+            s.d.oc = c->oc;
+            s.d.stride = c->stride;
+            s.d.kh = s.d.kw = 1;
+            s.d.oh = c->oh;
+            s.d.ow = c->ow;
+            i++;
+        }
+        op_kind k = net->layers[i].d.kind;
+        if ((k == OP_CONV || k == OP_ADD || k == OP_FC) && fusable_next(net, cons, i, OP_RELU)) {
+            s.fused[s.nfused++] = i + 1;
+            s.d.relu = 1;
+            i++;
+        }
+        out[n++] = s;
+    }
+    free(cons);
+    return n;
+}
+
+static int last_layer(const step_shape *s) {
+    int last = s->layer;
+    for (int f = 0; f < s->nfused; f++)
+        if (s->fused[f] > last) last = s->fused[f];
+    return last;
+}
+
+/* He-style uniform weights keep activations in range through deep stacks. */
+static int make_weights(exec_step *st, const op_desc *d, uint64_t *rng) {
+    size_t nw = op_weight_count(d), nb = op_bias_count(d);
+    if (nw) {
+        if (!(st->weight = malloc(nw * sizeof(float)))) return -1;
+        size_t fan_in = (size_t)d->c * (d->kind == OP_FC ? 1 : (size_t)d->kh * d->kw);
+        exec_fill_random(st->weight, nw, (float)sqrt(3.0 / (double)fan_in), rng);
+    }
+    if (nb) {
+        if (!(st->bias = malloc(nb * sizeof(float)))) return -1;
+        exec_fill_random(st->bias, nb, 0.1f, rng);
+    }
+    return 0;
+}
+
+typedef struct { kernel *k; const float *in, *in2; float *out; } one_run;
+static void run_one(void *p) {
+    one_run *r = p;
+    kernel_run(r->k, r->in, r->in2, r->out);
+}
+
+/* `best`: every non-ref implementation of the op that accepts the shape, timed on the
+ * step's real buffers; the fastest one is kept. */
+static int pick_best(exec_step *st, const op_desc *d, const float *in, const float *in2, float *out, double budget,
+                     char *err, size_t errlen) {
+    double best = INFINITY;
+    kernel cand;
+    measure_opts mo;
+    measure_opts_default(&mo);
+    mo.warmup = 1;
+    mo.min_reps = 3;
+    mo.min_time = budget;
+    for (int i = 0, n = kernel_count(); i < n; i++) {
+        const kernel_impl *ki = kernel_at(i);
+        if (ki->op != d->kind || !strcmp(ki->impl, "ref")) continue;
+        char why[ERRLEN];
+        if (kernel_create(&cand, ki, d, st->weight, st->bias, why, sizeof why)) continue;
+        one_run r = { &cand, in, in2, out };
+        measure_result mr;
+        double t = INFINITY;
+        if (measure(run_one, &r, &mo, NULL, &mr, why, sizeof why) == 0) t = mr.stats.median;
+        measure_result_free(&mr);
+        if (t < best) {
+            best = t;
+            kernel_destroy(&st->k);
+            st->k = cand;
+        } else {
+            kernel_destroy(&cand);
+        }
+    }
+    if (!st->k.impl) return set_err(err, errlen, "no implementation of %s accepts this shape", op_name(d->kind));
+    return 0;
+}
+
+static int choose(exec_step *st, const op_desc *d, const char *impl, char *err, size_t errlen) {
+    const char *chain[3] = { impl, "own", "ref" };
+    char why[ERRLEN] = "";
+    for (int c = 0; c < 3; c++) {
+        const kernel_impl *ki = kernel_find(d->kind, chain[c]);
+        if (ki && kernel_create(&st->k, ki, d, st->weight, st->bias, why, sizeof why) == 0) return 0;
+    }
+    return set_err(err, errlen, "no implementation of %s runs this shape (%s)", op_name(d->kind), why);
+}
+
+int exec_footprint(const network *net, uint64_t *bytes, char *err, size_t errlen) {
+    uint64_t total = 0, t;
+    for (int i = 0; i < net->ntensors; i++) {
+        const ir_tensor *x = &net->tensors[i];
+        if (__builtin_mul_overflow((uint64_t)x->n * x->h, (uint64_t)x->w * x->c * sizeof(float), &t) ||
+            __builtin_add_overflow(total, t, &total))
+            return set_err(err, errlen, "%s: activations overflow 64 bits", net->name);
+    }
+    for (int i = 0; i < net->nlayers; i++) {
+        const op_desc *d = &net->layers[i].d;
+        t = (uint64_t)(op_weight_count(d) + op_bias_count(d)) * sizeof(float);
+        if (__builtin_add_overflow(total, t, &total)) return set_err(err, errlen, "%s: weights overflow 64 bits", net->name);
+    }
+    *bytes = total;
+    return 0;
+}
+
+int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, size_t errlen) {
+    memset(ex, 0, sizeof *ex);
+    int known = 0;
+    for (int i = 0; IMPLS[i]; i++) known |= !strcmp(o->impl, IMPLS[i]);
+    if (!known) return set_err(err, errlen, "unknown implementation '%s' (choose from: %s)", o->impl, exec_impl_names());
+    ex->net = net;
+    snprintf(ex->impl, sizeof ex->impl, "%s", o->impl);
+    int best = !strcmp(o->impl, "best");
+    int fuse = best || (strcmp(o->impl, "ref") && kernel_find(OP_SHIFTCONV, o->impl));
+    step_shape *shapes = calloc((size_t)net->nlayers, sizeof *shapes);
+    ex->steps = calloc((size_t)net->nlayers, sizeof *ex->steps);
+    ex->buf = calloc((size_t)net->ntensors, sizeof *ex->buf);
+    if (!shapes || !ex->steps || !ex->buf) { free(shapes); exec_free(ex); return set_err(err, errlen, "out of memory"); }
+    int n = group_layers(net, fuse, shapes);
+    uint64_t rng = o->seed ? o->seed : 1;
+    int rc = n < 0 ? set_err(err, errlen, "out of memory") : 0;
+
+    /* buffers: the network input and every step's output */
+    for (int i = 0; i <= n && !rc; i++) {
+        int t = i == 0 ? net->input : net->layers[last_layer(&shapes[i - 1])].out;
+        const ir_tensor *x = &net->tensors[t];
+        size_t bytes = (size_t)x->n * x->h * x->w * x->c * sizeof(float);
+        if (!(ex->buf[t] = alloc_aligned(bytes))) rc = set_err(err, errlen, "out of memory (%zu bytes for a tensor)", bytes);
+        else memset(ex->buf[t], 0, bytes);
+        ex->bytes += bytes;
+    }
+    if (!rc) {
+        const ir_tensor *x = &net->tensors[net->input];
+        exec_fill_random(ex->buf[net->input], (size_t)x->n * x->h * x->w * x->c, 1.0f, &rng);
+    }
+    for (int i = 0; i < n && !rc; i++) {
+        exec_step *st = &ex->steps[i];
+        const step_shape *s = &shapes[i];
+        const ir_layer *L = &net->layers[s->layer];
+        st->layer = s->layer;
+        st->nfused = s->nfused;
+        memcpy(st->fused, s->fused, sizeof st->fused);
+        st->in = net->layers[s->nfused && s->fused[0] < s->layer ? s->fused[0] : s->layer].in;
+        st->in2 = L->in2;
+        st->out = net->layers[last_layer(s)].out;
+        if (make_weights(st, &s->d, &rng)) { rc = set_err(err, errlen, "out of memory"); break; }
+        ex->bytes += (op_weight_count(&s->d) + op_bias_count(&s->d)) * sizeof(float);
+        char why[ERRLEN];
+        if (best) rc = pick_best(st, &s->d, ex->buf[st->in], st->in2 >= 0 ? ex->buf[st->in2] : NULL, ex->buf[st->out],
+                                 o->best_time, why, sizeof why);
+        else rc = choose(st, &s->d, o->impl, why, sizeof why);
+        if (rc) set_err(err, errlen, "%s: layer %s: %s", net->name, L->name, why);
+        else {
+            ex->nsteps = i + 1;
+            /* run it once so that later steps (and `best` timing) see real activations */
+            exec_run_step(ex, i);
+        }
+        if (o->progress) o->progress(i + 1, n, o->progress_ctx);
+    }
+    ex->nsteps = rc ? ex->nsteps : n;
+    free(shapes);
+    if (rc) exec_free(ex);
+    return rc;
+}
+
+void exec_run_step(executor *ex, int i) {
+    exec_step *st = &ex->steps[i];
+    kernel_run(&st->k, ex->buf[st->in], st->in2 >= 0 ? ex->buf[st->in2] : NULL, ex->buf[st->out]);
+}
+
+void exec_forward(executor *ex) {
+    for (int i = 0; i < ex->nsteps; i++) exec_run_step(ex, i);
+}
+
+float *exec_output(const executor *ex) { return ex->buf[ex->net->output]; }
+
+void exec_free(executor *ex) {
+    for (int i = 0; ex->steps && i < ex->net->nlayers; i++) {
+        kernel_destroy(&ex->steps[i].k);
+        free(ex->steps[i].weight);
+        free(ex->steps[i].bias);
+    }
+    for (int t = 0; ex->buf && t < ex->net->ntensors; t++) free(ex->buf[t]);
+    free(ex->steps);
+    free(ex->buf);
+    memset(ex, 0, sizeof *ex);
+}

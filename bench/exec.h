@@ -1,0 +1,60 @@
+/* The network executor: turns the IR into a list of steps, each one prepared kernel
+ * (a ReLU folded into the conv or add before it, a shift folded into the 1x1 conv after
+ * it when the implementation has a fused shift+1x1), owns every tensor buffer and the
+ * seeded weights, and runs the steps in order. */
+#ifndef SHIFTBENCH_EXEC_H
+#define SHIFTBENCH_EXEC_H
+
+#include <stdint.h>
+
+#include "../arch/ir.h"
+#include "../kernels/kernel.h"
+
+#define EXEC_MAX_FUSED 2
+
+typedef struct {
+    kernel k;
+    int layer;                    /* the IR layer this step is named after */
+    int fused[EXEC_MAX_FUSED];    /* other IR layers executed inside it (shift, relu) */
+    int nfused;
+    int in, in2, out;             /* tensor ids */
+    float *weight, *bias;         /* owned (kernels may keep pointers to them) */
+} exec_step;
+
+typedef struct {
+    const network *net;
+    char impl[32];                /* what was asked: ref, own, openblas, onednn, best */
+    int nsteps;
+    exec_step *steps;
+    float **buf;                  /* per tensor; NULL for tensors fused away */
+    size_t bytes;                 /* buffers + weights */
+} executor;
+
+/* How the executor picks and tunes kernels. */
+typedef struct {
+    const char *impl;             /* ref | own | openblas | onednn | best */
+    uint64_t seed;                /* weights and input */
+    double best_time;             /* seconds spent timing each candidate in `best` mode */
+    void (*progress)(int done, int total, void *ctx);   /* may be NULL */
+    void *progress_ctx;
+} exec_opts;
+
+/* Bytes the executor would allocate for net (buffers and weights), without allocating. */
+int exec_footprint(const network *net, uint64_t *bytes, char *err, size_t errlen);
+
+/* Plans and prepares every step. With impl "X", each op runs on X where X has it, else on
+ * "own", else "ref"; "best" times every candidate per step and keeps the fastest.
+ * Returns 0, or -1 with a one-line error. */
+int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, size_t errlen);
+void exec_run_step(executor *ex, int i);
+void exec_forward(executor *ex);   /* every step in order */
+float *exec_output(const executor *ex);
+void exec_free(executor *ex);
+
+/* The implementations --impl accepts, for messages: "ref, own, openblas, onednn, best". */
+const char *exec_impl_names(void);
+
+/* Fills x[0..n) with uniform values in [-scale, scale] from a seeded generator. */
+void exec_fill_random(float *x, size_t n, float scale, uint64_t *state);
+
+#endif
