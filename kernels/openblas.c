@@ -1,0 +1,167 @@
+/* Convolution, FC and fused shift+1x1 as OpenBLAS sgemm on NHWC: a pixel is a row of the
+ * GEMM's A (c contiguous floats), weights are transposed once at create to [K][oc].
+ *   direct:  1x1 stride 1 (and fc): A is the input itself, one sgemm.
+ *   lowered: 1x1 stride > 1 gathers the strided pixels, kxk builds im2col rows; both in a
+ *            workspace of bounded size, so large inputs go in chunks of output pixels.
+ *   shiftconv: per output row and channel group, one sgemm reads the input row at the
+ *            group's offset (lda = stride * c) and accumulates (beta = 1); border pixels
+ *            whose source is outside are left out of the call: they add zero. */
+#include <stdlib.h>
+#include <string.h>
+#include <cblas.h>
+#include "kernel.h"
+#include "../common/util.h"
+
+#define WS_FLOATS (2u << 20)   /* lowered workspace: 8 MiB */
+
+enum { DIRECT, LOWERED, SHIFTED };
+
+typedef struct {
+    op_desc d;
+    int mode, K;        /* GEMM reduction: kh * kw * c */
+    float *wt;          /* [K][oc], K ordered (ky, kx, ci) like an im2col row */
+    float *bias;        /* [oc] */
+    float *ws;          /* lowered: chunk_rows x K */
+    long chunk_rows;
+    int ng, glo[9], ghi[9], dh[9], dw[9];
+} blas_state;
+
+static void blas_destroy(void *p) {
+    blas_state *s = p;
+    if (!s) return;
+    free(s->wt); free(s->bias); free(s->ws);
+    free(s);
+}
+
+static void *blas_create(const op_desc *dd, const float *w, const float *b, char *err, size_t errlen) {
+    op_desc d = *dd;
+    if (op_check(&d, err, errlen)) return NULL;
+    blas_state *s = calloc(1, sizeof *s);
+    if (!s) { set_err(err, errlen, "out of memory"); return NULL; }
+    s->d = d;
+    int kh = d.kind == OP_CONV ? d.kh : 1, kw = d.kind == OP_CONV ? d.kw : 1;
+    s->K = kh * kw * d.c;
+    if (d.kind == OP_SHIFTCONV) s->mode = SHIFTED;
+    else if (d.kind == OP_FC || (kh == 1 && kw == 1 && d.stride == 1 && d.pad == 0)) s->mode = DIRECT;
+    else s->mode = LOWERED;
+    long M = (long)d.n * d.oh * d.ow;
+    s->chunk_rows = (long)(WS_FLOATS / (unsigned)s->K);
+    if (s->chunk_rows < 1) s->chunk_rows = 1;
+    if (s->chunk_rows > M) s->chunk_rows = M;
+    s->wt = alloc_aligned((size_t)s->K * d.oc * sizeof(float));
+    s->bias = calloc((size_t)d.oc, sizeof(float));
+    if (s->mode == LOWERED) s->ws = alloc_aligned((size_t)s->chunk_rows * s->K * sizeof(float));
+    if (!s->wt || !s->bias || (s->mode == LOWERED && !s->ws)) {
+        blas_destroy(s);
+        set_err(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (b) memcpy(s->bias, b, (size_t)d.oc * sizeof(float));
+    for (int o = 0; o < d.oc; o++)                      /* OIHW -> [(ky, kx, ci)][o] */
+        for (int ci = 0; ci < d.c; ci++)
+            for (int ky = 0; ky < kh; ky++)
+                for (int kx = 0; kx < kw; kx++)
+                    s->wt[((size_t)(ky * kw + kx) * d.c + ci) * d.oc + o] =
+                        w[(((size_t)o * d.c + ci) * kh + ky) * kw + kx];
+    if (s->mode == SHIFTED) {
+        int gs = shift_group_size(d.c, d.conn);
+        s->ng = d.conn + 1;
+        for (int g = 0; g < s->ng; g++) {
+            s->glo[g] = g * gs;
+            s->ghi[g] = g == d.conn ? d.c : (g + 1) * gs;
+            shift_disp(d.conn, g, &s->dh[g], &s->dw[g]);
+        }
+    }
+    return s;
+}
+
+/* Bias and ReLU on output rows [m0, m1). */
+static void epilogue(const blas_state *s, float *out, long m0, long m1) {
+    int oc = s->d.oc, relu = s->d.relu;
+    #pragma omp parallel for schedule(static) if ((m1 - m0) * oc > 65536)
+    for (long m = m0; m < m1; m++) {
+        float *r = out + (size_t)m * oc;
+        for (int o = 0; o < oc; o++) {
+            float v = r[o] + s->bias[o];
+            r[o] = relu && v < 0.0f ? 0.0f : v;
+        }
+    }
+}
+
+/* The A row of output pixel m: every window position's c channels (zero outside). */
+static void lower_row(const blas_state *s, const float *in, long m, float *row) {
+    const op_desc *d = &s->d;
+    int kh = d->kind == OP_CONV ? d->kh : 1, kw = d->kind == OP_CONV ? d->kw : 1;
+    long plane = (long)d->oh * d->ow;
+    int b = (int)(m / plane), oy = (int)(m % plane / d->ow), ox = (int)(m % d->ow);
+    for (int ky = 0; ky < kh; ky++)
+        for (int kx = 0; kx < kw; kx++, row += d->c) {
+            int iy = oy * d->stride - d->pad + ky, ix = ox * d->stride - d->pad + kx;
+            if (iy < 0 || iy >= d->h || ix < 0 || ix >= d->w) memset(row, 0, (size_t)d->c * sizeof *row);
+            else memcpy(row, in + (((size_t)b * d->h + iy) * d->w + ix) * d->c, (size_t)d->c * sizeof *row);
+        }
+}
+
+static void gemm(const blas_state *s, long m, const float *a, int lda, const float *b, int k, float beta, float *c) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, s->d.oc, k, 1.0f, a, lda,
+                b, s->d.oc, beta, c, s->d.oc);
+}
+
+/* Output columns [*x0, *x1) whose source column ox * stride - dw lies inside [0, w). */
+static void valid_cols(const op_desc *d, int dw, int *x0, int *x1) {
+    int s = d->stride;
+    *x0 = dw > 0 ? (dw + s - 1) / s : 0;
+    *x1 = d->w - 1 + dw < 0 ? 0 : (d->w - 1 + dw) / s + 1;
+    if (*x1 > d->ow) *x1 = d->ow;
+}
+
+static void shifted_run(const blas_state *s, const float *in, float *out) {
+    const op_desc *d = &s->d;
+    int rows = d->n * d->oh;
+    /* One row per iteration; OpenBLAS runs single-threaded inside a parallel region. */
+    #pragma omp parallel for schedule(static) if ((long)rows * d->ow * d->oc * d->c > 200000)
+    for (int r = 0; r < rows; r++) {
+        int b = r / d->oh, oy = r % d->oh;
+        float *orow = out + (size_t)r * d->ow * d->oc;
+        for (int x = 0; x < d->ow; x++) memcpy(orow + (size_t)x * d->oc, s->bias, (size_t)d->oc * sizeof(float));
+        for (int g = 0; g < s->ng; g++) {
+            int iy = oy * d->stride - s->dh[g], x0, x1;
+            valid_cols(d, s->dw[g], &x0, &x1);
+            if (iy < 0 || iy >= d->h || x0 >= x1 || s->glo[g] >= s->ghi[g]) continue;
+            const float *a = in + (((size_t)b * d->h + iy) * d->w + ((size_t)x0 * d->stride - s->dw[g])) * d->c + s->glo[g];
+            gemm(s, x1 - x0, a, d->stride * d->c, s->wt + (size_t)s->glo[g] * d->oc, s->ghi[g] - s->glo[g],
+                 1.0f, orow + (size_t)x0 * d->oc);
+        }
+        if (d->relu)
+            for (size_t i = 0, n = (size_t)d->ow * d->oc; i < n; i++) orow[i] = orow[i] < 0.0f ? 0.0f : orow[i];
+    }
+}
+
+static void blas_run(void *p, const float *in, const float *in2, float *out) {
+    (void)in2;
+    const blas_state *s = p;
+    const op_desc *d = &s->d;
+    long M = (long)d->n * d->oh * d->ow;
+    if (s->mode == SHIFTED) { shifted_run(s, in, out); return; }
+    if (s->mode == DIRECT) {
+        gemm(s, M, in, d->c, s->wt, s->K, 0.0f, out);
+        epilogue(s, out, 0, M);
+        return;
+    }
+    for (long m0 = 0; m0 < M; m0 += s->chunk_rows) {
+        long m1 = m0 + s->chunk_rows < M ? m0 + s->chunk_rows : M;
+        #pragma omp parallel for schedule(static) if ((m1 - m0) * s->K > 65536)
+        for (long m = m0; m < m1; m++) lower_row(s, in, m, s->ws + (size_t)(m - m0) * s->K);
+        gemm(s, m1 - m0, s->ws, s->K, s->wt, s->K, 0.0f, out + (size_t)m0 * d->oc);
+        epilogue(s, out, m0, m1);
+    }
+}
+
+#define BLAS(k, text) { .op = k, .impl = "openblas", .about = text, .create = blas_create, \
+                        .run = blas_run, .destroy = blas_destroy, .info = NULL }
+const kernel_impl openblas_kernels[] = {
+    BLAS(OP_CONV, "sgemm: 1x1 direct, strided 1x1 gathered, kxk through im2col chunks"),
+    BLAS(OP_SHIFTCONV, "fused shift + 1x1: per row and group, sgemm on the offset input row"),
+    BLAS(OP_FC, "sgemm"),
+    { .create = NULL },
+};
