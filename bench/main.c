@@ -12,6 +12,7 @@ static const struct {
     const char *about;
 } commands[] = {
     { "cost", cmd_cost, "parameters, MACs, FLOPs, bytes and receptive field of networks" },
+    { "net", cmd_net, "time a whole network layer by layer (results JSON)" },
 };
 
 static void usage(FILE *f) {

@@ -1,0 +1,287 @@
+/* shiftbench net: build a network from its arch file, run forward passes with seeded
+ * weights, time every layer inside the pass and the pass itself, write results JSON. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../analysis/cost.h"
+#include "../common/util.h"
+#include "../kernels/runtime.h"
+#include "commands.h"
+#include "context.h"
+#include "counters.h"
+#include "exec.h"
+#include "net_timing.h"
+#include "results.h"
+#include "signals.h"
+
+typedef struct {
+    const char *net, *impl, *out, *events;
+    int threads, batch, resolution;
+    long seed;
+    measure_opts mo;
+    double best_time;
+    ir_overrides ov;
+    int quiet;
+} net_args;
+
+static void usage(FILE *f) {
+    fprintf(f,
+        "usage: shiftbench net NET [--impl ref|own|openblas|onednn|best] [--batch N] [--threads N]\n"
+        "                      [--resolution N] [--set KNOB=VALUE]... [--min-time S] [--min-reps N]\n"
+        "                      [--warmup N] [--cold] [--events LIST|none] [--seed N] [-o FILE|-]\n\n"
+        "Builds NET (a name under arch/ or an arch file) with seeded random weights, runs forward\n"
+        "passes and times every layer inside the pass, then the pass alone. Prints a per-layer\n"
+        "table and writes results JSON (results/SCHEMA.md) to results/ or FILE (- = stdout).\n\n"
+        "  --impl I       ref, own, openblas, onednn: each op on I where I has it, else own, else\n"
+        "                 ref; best: per layer the fastest measured implementation (default onednn)\n"
+        "  --threads N    OpenBLAS, oneDNN and our kernels alike (default: all cores)\n"
+        "  --min-time S   seconds of timed passes at least (default 1)\n"
+        "  --min-reps N   timed passes at least (default 5)   --warmup N  untimed passes (default 2)\n"
+        "  --cold         flush the caches between passes\n"
+        "  --events LIST  libpfm4 event names, comma-separated, or none (default: cycles,\n"
+        "                 instructions, LLC misses, branch misses, task-clock, page-faults,\n"
+        "                 context-switches; list them with: shiftbench kernel --list-events)\n"
+        "  --seed N       weights and input (default 1)\n");
+}
+
+static int parse(int argc, char **argv, net_args *a) {
+    memset(a, 0, sizeof *a);
+    a->impl = "onednn";
+    a->seed = 1;
+    a->best_time = 0.02;
+    measure_opts_default(&a->mo);
+    a->mo.min_time = 1.0;
+    static char setbuf[2][64];
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        long v;
+        double d;
+        if (!strcmp(o, "--help") || !strcmp(o, "-h")) { usage(stdout); exit(0); }
+        if (!strcmp(o, "--cold")) { a->mo.cold = 1; continue; }
+        if (o[0] != '-') {
+            if (a->net) return fail_msg("net: one network at a time ('%s' and '%s')", a->net, o);
+            a->net = o;
+            continue;
+        }
+        if (i + 1 >= argc) return fail_msg("net: %s needs a value", o);
+        const char *val = argv[++i];
+        if (!strcmp(o, "--impl")) a->impl = val;
+        else if (!strcmp(o, "-o")) a->out = val;
+        else if (!strcmp(o, "--events")) a->events = val;
+        else if (!strcmp(o, "--set")) {
+            if (a->ov.n >= 60) return fail_msg("net: too many --set options");
+            a->ov.kv[a->ov.n++] = val;
+        } else if (!strcmp(o, "--batch") || !strcmp(o, "--resolution")) {
+            if (parse_long(val, 1, 1000000, &v)) return fail_msg("net: %s '%s': expected an integer in [1, 1000000]", o, val);
+            char *buf = setbuf[o[2] == 'b'];
+            snprintf(buf, 64, "%s=%ld", o + 2, v);
+            a->ov.kv[a->ov.n++] = buf;
+        } else if (!strcmp(o, "--threads")) {
+            if (parse_long(val, 1, 4096, &v)) return fail_msg("net: --threads '%s': expected an integer in [1, 4096]", val);
+            a->threads = (int)v;
+        } else if (!strcmp(o, "--min-reps") || !strcmp(o, "--warmup")) {
+            if (parse_long(val, o[2] == 'w' ? 0 : 1, 1000000, &v)) return fail_msg("net: %s '%s': expected a count", o, val);
+            if (o[2] == 'w') a->mo.warmup = (int)v; else a->mo.min_reps = (int)v;
+        } else if (!strcmp(o, "--min-time")) {
+            if (parse_double(val, &d) || d < 0 || d > 3600) return fail_msg("net: --min-time '%s': expected seconds in [0, 3600]", val);
+            a->mo.min_time = d;
+        } else if (!strcmp(o, "--seed")) {
+            if (parse_long(val, 0, 1L << 62, &v)) return fail_msg("net: --seed '%s': expected a non-negative integer", val);
+            a->seed = v;
+        } else return fail_msg("net: unknown option '%s' (see shiftbench net --help)", o);
+    }
+    if (!a->net) return fail_msg("net: name a network (see shiftbench net --help)");
+    if (a->mo.max_reps < a->mo.min_reps) a->mo.max_reps = a->mo.min_reps;
+    return 0;
+}
+
+/* Memory the machine can give now (MemAvailable), 0 when unknown. */
+static uint64_t mem_available(void) {
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+    unsigned long long kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) break;
+    if (f) fclose(f);
+    return (uint64_t)kb * 1024;
+}
+
+static void progress(const char *what, int done, int total, double elapsed, void *ctx) {
+    (void)ctx;
+    if (!isatty(2)) return;
+    double eta = done > 0 && done < total ? elapsed / done * (total - done) : 0;
+    fprintf(stderr, "\r  %s %d/%d  %.1fs elapsed%s", what, done, total, elapsed, "");
+    if (eta > 0) fprintf(stderr, ", ETA %.0fs", eta);
+    fprintf(stderr, "   ");
+}
+
+static void plan_progress(int done, int total, void *ctx) {
+    progress("preparing layer", done, total, now_sec() - *(double *)ctx, NULL);
+}
+
+/* The first step whose output holds a NaN or an infinity, or -1. */
+static int first_nonfinite(const executor *ex) {
+    for (int i = 0; i < ex->nsteps; i++) {
+        const ir_tensor *t = &ex->net->tensors[ex->steps[i].out];
+        size_t n = (size_t)t->n * t->h * t->w * t->c;
+        const float *y = ex->buf[ex->steps[i].out];
+        for (size_t j = 0; j < n; j++)
+            if (!isfinite(y[j])) return i;
+    }
+    return -1;
+}
+
+/* The analytic cost of what a step executes (a fused shift moves no bytes of its own). */
+static void step_cost(const executor *ex, int i, cost *c) {
+    const exec_step *st = &ex->steps[i];
+    op_cost(&st->k.d, c);
+    if (ex->net->layers[st->layer].bn[0]) c->params += 2 * (uint64_t)st->k.d.oc;
+}
+
+static json_t *settings_json(const net_args *a, const executor *ex, int threads) {
+    json_t *set = json_array();
+    for (int i = 0; i < a->ov.n; i++) json_array_append_new(set, json_string(a->ov.kv[i]));
+    json_t *ev = json_array();
+    return json_pack("{s:s,s:s,s:i,s:i,s:i,s:f,s:i,s:i,s:b,s:I,s:o,s:o,s:f}", "network", ex->net->name, "impl", a->impl,
+                     "batch", ex->net->knobs.batch, "resolution", ex->net->knobs.resolution, "threads", threads,
+                     "min_time_s", a->mo.min_time, "min_reps", a->mo.min_reps, "warmup", a->mo.warmup,
+                     "cold", a->mo.cold, "seed", (json_int_t)a->seed, "set", set, "events", ev,
+                     "best_time_s", a->best_time);
+}
+
+static void print_table(const executor *ex, const net_timing *t, const cost *costs, double peak) {
+    double sum = 0;
+    for (int i = 0; i < ex->nsteps; i++) sum += t->step[i].stats.median;
+    double pass = t->pass.n ? t->pass.stats.median : sum;
+    printf("%-26s %-9s %-9s %-24s %10s %6s %9s %7s\n", "layer", "kind", "impl", "impl info", "median ms", "% pass",
+           "GFLOP/s", peak > 0 ? "% peak" : "");
+    for (int i = 0; i < ex->nsteps; i++) {
+        const exec_step *st = &ex->steps[i];
+        double m = t->step[i].stats.median, gf = m > 0 ? costs[i].flops / m / 1e9 : 0;
+        char pk[16] = "";
+        if (peak > 0 && costs[i].macs) snprintf(pk, sizeof pk, "%6.1f", 100 * gf / peak);
+        printf("%-26s %-9s %-9s %-24.24s %10.4f %5.1f%% %9.2f %7s\n", ex->net->layers[st->layer].name,
+               layer_kind(&st->k.d), st->k.impl->impl, kernel_info(&st->k), 1e3 * m, 100 * m / pass, gf, pk);
+    }
+    printf("sum of layer medians %.3f ms; whole pass median %.3f ms (p10 %.3f, p90 %.3f, %d passes); "
+           "per-layer timing overhead %+.1f%%\n", 1e3 * sum, 1e3 * pass, 1e3 * t->pass.stats.p10, 1e3 * t->pass.stats.p90,
+           t->pass.n, pass > 0 ? 100 * (sum - pass) / pass : 0);
+}
+
+int cmd_net(int argc, char **argv) {
+    net_args a;
+    if (parse(argc, argv, &a)) return 2;
+    char err[ERRLEN], path[1024];
+    network net;
+    if (network_load(a.net, &a.ov, &net, err, sizeof err)) return fail_msg("%s", err);
+    int rc = 2;
+    executor ex = { 0 };
+    net_timing t = { 0 };
+    counters *ctr = NULL;
+    json_t *doc = NULL;
+    cost *costs = NULL;
+    network_cost nc = { 0 };
+
+    runtime_set_threads(a.threads);
+    int threads = runtime_threads();
+    if (a.out) snprintf(path, sizeof path, "%s", a.out);
+    else results_default_path(path, sizeof path, "net", net.name, a.impl, threads, net.knobs.batch);
+    uint64_t need, avail = mem_available();
+    if (network_cost_of(&net, &nc, err, sizeof err) || exec_footprint(&net, &need, err, sizeof err) ||
+        results_check_writable(path, !a.out, err, sizeof err)) {
+        rc = fail_msg("%s", err);
+        goto out;
+    }
+    if (avail && need > avail / 10 * 9) {
+        rc = fail_msg("%s needs %.2f GB for weights and activations, more than the %.2f GB available", net.name,
+                      need / 1e9, avail / 1e9);
+        goto out;
+    }
+    const char *const *evn = counters_default_events;
+    int nev = counters_default_count;
+    char *evbuf = NULL, *evlist[COUNTERS_MAX];
+    if (a.events) {
+        nev = 0;
+        if (strcmp(a.events, "none")) {
+            evbuf = strdup(a.events);
+            char *save = NULL;
+            for (char *tok = strtok_r(evbuf, ",", &save); tok && nev < COUNTERS_MAX; tok = strtok_r(NULL, ",", &save))
+                evlist[nev++] = tok;
+        }
+        evn = (const char *const *)evlist;
+    }
+    ctr = counters_open(evn, nev, err, sizeof err);
+    free(evbuf);
+    if (!ctr) { rc = fail_msg("%s", err); goto out; }
+
+    signals_install();
+    double t0 = now_sec();
+    exec_opts eo = { .impl = a.impl, .seed = (uint64_t)a.seed, .best_time = a.best_time,
+                     .progress = plan_progress, .progress_ctx = &t0 };
+    if (exec_plan(&ex, &net, &eo, err, sizeof err)) {
+        if (isatty(2)) fputc('\n', stderr);
+        rc = fail_msg("%s", err);
+        goto out;
+    }
+    int bad = first_nonfinite(&ex);
+    if (bad >= 0) {
+        if (isatty(2)) fputc('\n', stderr);
+        rc = fail_msg("%s: layer %s (%s) produced NaN or Inf; refusing to time it", net.name,
+                      net.layers[ex.steps[bad].layer].name, kernel_info(&ex.steps[bad].k));
+        rc = 1;
+        goto out;
+    }
+    if (net_time(&ex, &a.mo, ctr, progress, NULL, &t, err, sizeof err)) {
+        rc = fail_msg("%s", err);
+        goto out;
+    }
+    if (isatty(2)) fputc('\n', stderr);
+
+    json_t *context = context_build();
+    json_object_set_new(context, "settings", settings_json(&a, &ex, threads));
+    json_t *events = json_object_get(json_object_get(context, "settings"), "events");
+    for (int i = 0; i < counters_count(ctr); i++) json_array_append_new(events, json_string(counters_name(ctr, i)));
+    doc = results_new("net", context);
+    json_t *netj = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "name", net.name, "family", net.family, "description",
+                             net.description, "params", (json_int_t)nc.total.params, "macs",
+                             (json_int_t)nc.total.macs, "flops", (json_int_t)nc.total.flops, "bytes",
+                             (json_int_t)nc.total.bytes);
+    json_object_set_new(doc, "network", netj);
+    costs = calloc((size_t)ex.nsteps, sizeof *costs);
+    for (int i = 0; i < ex.nsteps; i++) {
+        const exec_step *st = &ex.steps[i];
+        const ir_layer *L = &net.layers[st->layer];
+        step_cost(&ex, i, &costs[i]);
+        results_record_in in = { .name = L->name, .d = &st->k.d, .impl = st->k.impl->impl,
+                                 .impl_info = kernel_info(&st->k), .cost = &costs[i], .m = &t.step[i] };
+        json_t *r = results_record(&in);
+        json_object_set_new(r, "stage", json_integer(L->stage));
+        json_object_set_new(r, "block", json_string(L->block >= 0 ? net.blocks[L->block].name : ""));
+        json_t *fused = json_array();
+        for (int f = 0; f < st->nfused; f++) json_array_append_new(fused, json_string(net.layers[st->fused[f]].name));
+        json_object_set_new(r, "fused", fused);
+        results_add_record(doc, r);
+    }
+    if (t.pass.n) {
+        results_record_in in = { .name = net.name, .impl = a.impl, .impl_info = a.impl, .cost = &nc.total, .m = &t.pass };
+        json_object_set_new(doc, "pass", results_record(&in));
+    }
+    results_set_complete(doc, !t.interrupted);
+    print_table(&ex, &t, costs, 0);
+    if (results_write(doc, path, err, sizeof err)) { rc = fail_msg("%s", err); goto out; }
+    if (strcmp(path, "-")) fprintf(stderr, "wrote %s%s\n", path, t.interrupted ? " (interrupted: complete = false)" : "");
+    rc = t.interrupted ? EXIT_INTERRUPTED : 0;
+out:
+    json_decref(doc);
+    free(costs);
+    net_timing_free(&t, ex.nsteps);
+    exec_free(&ex);
+    counters_close(ctr);
+    network_cost_free(&nc);
+    network_free(&net);
+    return rc;
+}
