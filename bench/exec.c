@@ -192,7 +192,9 @@ int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, s
     }
     if (!rc) {
         const ir_tensor *x = &net->tensors[net->input];
-        exec_fill_random(ex->buf[net->input], (size_t)x->n * x->h * x->w * x->c, 1.0f, &rng);
+        size_t nx = (size_t)x->n * x->h * x->w * x->c;
+        if (o->input) memcpy(ex->buf[net->input], o->input, nx * sizeof(float));
+        else exec_fill_random(ex->buf[net->input], nx, 1.0f, &rng);
     }
     for (int i = 0; i < n && !rc; i++) {
         exec_step *st = &ex->steps[i];
@@ -205,6 +207,8 @@ int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, s
         st->in2 = L->in2;
         st->out = net->layers[last_layer(s)].out;
         if (make_weights(st, &s->d, &rng)) { rc = set_err(err, errlen, "out of memory"); break; }
+        if (o->weights && (st->weight || st->bias) &&
+            o->weights(o->weights_ctx, net, s->layer, &s->d, st->weight, st->bias, err, errlen)) { rc = -1; break; }
         ex->bytes += (op_weight_count(&s->d) + op_bias_count(&s->d)) * sizeof(float);
         char why[ERRLEN];
         if (best) rc = pick_best(st, &s->d, ex->buf[st->in], st->in2 >= 0 ? ex->buf[st->in2] : NULL, ex->buf[st->out],

@@ -37,6 +37,13 @@ typedef struct {
     double best_time;             /* seconds spent timing each candidate in `best` mode */
     void (*progress)(int done, int total, void *ctx);   /* may be NULL */
     void *progress_ctx;
+    /* Fills the weights (PyTorch order, op_weight_count) and bias (op_bias_count) of the
+     * step named after IR layer `layer`, BN already folded; NULL = seeded random weights.
+     * Returns 0 or -1 with a one-line error. */
+    int (*weights)(void *ctx, const network *net, int layer, const op_desc *d, float *w, float *b,
+                   char *err, size_t errlen);
+    void *weights_ctx;
+    const float *input;           /* NHWC network input; NULL = seeded random */
 } exec_opts;
 
 /* Bytes the executor would allocate for net (buffers and weights), without allocating. */
