@@ -1,0 +1,505 @@
+/* Kernels: op shape rules, shift direction on hand-made images, and every registered
+ * implementation against an fp64 oracle written here (independent of kernels/ref.c) on
+ * randomized and ResNet-50 shapes.
+ *
+ * Tolerance: inputs, weights and biases are floats, so the fp64 oracle is exact up to
+ * ~1e-16 relative. A float dot product of n terms (K products plus the bias), summed in
+ * ANY order, with or without FMA, satisfies |y - y64| <= gamma_n * sum|terms| with
+ * gamma_n = n*u/(1 - n*u), u = FLT_EPSILON/2 (Higham, Accuracy and Stability, 3.1).
+ * We allow (n + 2) * u * sum|terms|: the rigorous worst case plus slack for the final
+ * rounding (pool division, ReLU is 1-Lipschitz so it adds nothing). It is not loose enough
+ * to hide a bug: one wrong term is on average sum|terms| / n, at K = 2048 about 5x the
+ * bound, and real bugs (a wrong group offset) change gs terms at once. Ops that only move
+ * or select values (shift, maxpool, relu) must match exactly. */
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "../kernels/kernel.h"
+#include "../kernels/own.h"
+#include "../kernels/runtime.h"
+#include "../common/util.h"
+
+/* ---- random data ---------------------------------------------------------------------- */
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static float urand(void) {   /* uniform in [-1, 1), xorshift64* */
+    rng ^= rng >> 12; rng ^= rng << 25; rng ^= rng >> 27;
+    return (float)((rng * 0x2545F4914F6CDD1Dull) >> 40) / (float)(1 << 23) - 1.0f;
+}
+static float *rand_buf(size_t n) {
+    float *p = malloc((n ? n : 1) * sizeof *p);
+    for (size_t i = 0; i < n; i++) p[i] = urand();
+    return p;
+}
+
+/* ---- the oracle: DESIGN.md's definitions, written out again ------------------------ */
+
+/* Displacements, straight from DESIGN.md (not from shift_disp, which is under test). */
+static const int disp4[5][2] = { {1, 0}, {0, -1}, {-1, 0}, {0, 1}, {0, 0} };
+static const int disp8[9][2] = { {1, 1}, {1, 0}, {1, -1}, {0, -1}, {-1, -1}, {-1, 0}, {-1, 1}, {0, 1}, {0, 0} };
+
+static void shift_oracle(const op_desc *d, const float *in, float *out) {
+    int groups = d->conn + 1, gs = d->c / groups;
+    for (int b = 0; b < d->n; b++)
+        for (int y = 0; y < d->h; y++)
+            for (int x = 0; x < d->w; x++)
+                for (int ch = 0; ch < d->c; ch++) {
+                    int g = ch / gs < groups - 1 ? ch / gs : groups - 1;
+                    const int *dd = d->conn == 4 ? disp4[g] : disp8[g];
+                    int iy = y - dd[0], ix = x - dd[1];
+                    out[(((size_t)b * d->h + y) * d->w + x) * d->c + ch] =
+                        iy < 0 || iy >= d->h || ix < 0 || ix >= d->w ? 0.0f
+                        : in[(((size_t)b * d->h + iy) * d->w + ix) * d->c + ch];
+                }
+}
+
+/* Convolution in double: y = b + sum w x, mag = |b| + sum |w x|. x is n x h x w x c. */
+static void conv_oracle(const op_desc *d, int kh, int kw, int pad, const float *x, const float *w,
+                        const float *bias, double *y, double *mag) {
+    int c = d->c, oc = d->oc;
+    double *wt = malloc((size_t)kh * kw * c * oc * sizeof *wt);   /* [ky][kx][ci][o] */
+    for (int o = 0; o < oc; o++)
+        for (int ci = 0; ci < c; ci++)
+            for (int k = 0; k < kh * kw; k++)
+                wt[((size_t)k * c + ci) * oc + o] = w[((size_t)o * c + ci) * kh * kw + k];
+    for (int b = 0; b < d->n; b++)
+        for (int oy = 0; oy < d->oh; oy++)
+            for (int ox = 0; ox < d->ow; ox++) {
+                size_t px = ((size_t)b * d->oh + oy) * d->ow + ox;
+                double *acc = y + px * oc, *mg = mag + px * oc;
+                for (int o = 0; o < oc; o++) { acc[o] = bias[o]; mg[o] = fabs(bias[o]); }
+                for (int ky = 0; ky < kh; ky++)
+                    for (int kx = 0; kx < kw; kx++) {
+                        int iy = oy * d->stride - pad + ky, ix = ox * d->stride - pad + kx;
+                        if (iy < 0 || iy >= d->h || ix < 0 || ix >= d->w) continue;
+                        const float *xp = x + (((size_t)b * d->h + iy) * d->w + ix) * c;
+                        for (int ci = 0; ci < c; ci++) {
+                            const double *wr = wt + ((size_t)(ky * kw + kx) * c + ci) * oc;
+                            double xv = xp[ci];
+                            for (int o = 0; o < oc; o++) { acc[o] += wr[o] * xv; mg[o] += fabs(wr[o] * xv); }
+                        }
+                    }
+                if (d->relu)
+                    for (int o = 0; o < oc; o++) acc[o] = acc[o] > 0 ? acc[o] : 0;
+            }
+    free(wt);
+}
+
+/* Fills y (and mag, the sum of |terms|) for any op; returns the term count n. */
+static int oracle(const op_desc *d, const float *in, const float *in2, const float *w, const float *b,
+                  double *y, double *mag) {
+    size_t nout = op_out_count(d);
+    memset(mag, 0, nout * sizeof *mag);
+    switch (d->kind) {
+    case OP_CONV:
+        conv_oracle(d, d->kh, d->kw, d->pad, in, w, b, y, mag);
+        return d->kh * d->kw * d->c + 1;
+    case OP_FC:
+        conv_oracle(d, 1, 1, 0, in, w, b, y, mag);
+        return d->c + 1;
+    case OP_SHIFTCONV: case OP_SHIFT: {
+        float *sh = malloc(op_in_count(d) * sizeof *sh);
+        shift_oracle(d, in, sh);
+        if (d->kind == OP_SHIFTCONV) conv_oracle(d, 1, 1, 0, sh, w, b, y, mag);
+        else for (size_t i = 0; i < nout; i++) y[i] = sh[i];
+        free(sh);
+        return d->c + 1;
+    }
+    case OP_ADD:
+        for (size_t i = 0; i < nout; i++) {
+            y[i] = (double)in[i] + in2[i];
+            if (d->relu && y[i] < 0) y[i] = 0;
+            mag[i] = fabs(in[i]) + fabs(in2[i]);
+        }
+        return 2;
+    case OP_RELU:
+        for (size_t i = 0; i < nout; i++) y[i] = in[i] > 0 ? in[i] : 0;
+        return 1;
+    case OP_MAXPOOL: case OP_AVGPOOL: case OP_GAP: {
+        int kh = d->kind == OP_GAP ? d->h : d->kh, kw = d->kind == OP_GAP ? d->w : d->kw;
+        int stride = d->kind == OP_GAP ? 1 : d->stride, pad = d->kind == OP_MAXPOOL ? d->pad : 0;
+        for (int bb = 0; bb < d->n; bb++)
+            for (int oy = 0; oy < d->oh; oy++)
+                for (int ox = 0; ox < d->ow; ox++)
+                    for (int ch = 0; ch < d->c; ch++) {
+                        double m = -INFINITY, s = 0, a = 0;
+                        for (int ky = 0; ky < kh; ky++)
+                            for (int kx = 0; kx < kw; kx++) {
+                                int iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
+                                if (iy < 0 || iy >= d->h || ix < 0 || ix >= d->w) continue;
+                                double v = in[(((size_t)bb * d->h + iy) * d->w + ix) * d->c + ch];
+                                m = v > m ? v : m; s += v; a += fabs(v);
+                            }
+                        size_t o = (((size_t)bb * d->oh + oy) * d->ow + ox) * d->c + ch;
+                        y[o] = d->kind == OP_MAXPOOL ? m : s / (kh * kw);
+                        mag[o] = d->kind == OP_MAXPOOL ? 0 : a / (kh * kw);
+                    }
+        return kh * kw + 1;
+    }
+    default:
+        return 0;
+    }
+}
+
+/* |y - y64| <= (n + 2) u mag everywhere (exact where mag = 0). Returns the bad count and
+ * prints the first. */
+static long compare(const char *what, const float *y, const double *y64, const double *mag,
+                    size_t count, int nterms) {
+    double u = FLT_EPSILON / 2;
+    long bad = 0;
+    for (size_t i = 0; i < count; i++) {
+        double err = fabs((double)y[i] - y64[i]), tol = (nterms + 2) * u * mag[i];
+        if (!(err <= tol)) {
+            if (!bad) fprintf(stderr, "  %s: element %zu: got %.9g want %.9g (err %.3g, tol %.3g)\n",
+                              what, i, y[i], y64[i], err, tol);
+            bad++;
+        }
+    }
+    return bad;
+}
+
+/* ---- one shape against every implementation ----------------------------------------- */
+
+/* Runs per implementation name, printed at the end so a silent skip shows. */
+static const char *run_names[16];
+static int run_counts[16];
+static void count_run(const char *impl) {
+    for (int i = 0; i < 16; i++)
+        if (!run_names[i] || strcmp(run_names[i], impl) == 0) { run_names[i] = impl; run_counts[i]++; return; }
+}
+
+typedef struct {
+    op_kind k;
+    int n, h, w, c, oc, kh, kw, stride, pad, conn, relu;
+} shape;
+
+static op_desc desc_of(const shape *s) {
+    return (op_desc){ .kind = s->k, .n = s->n, .h = s->h, .w = s->w, .c = s->c, .oc = s->oc,
+                      .kh = s->kh, .kw = s->kw, .stride = s->stride, .pad = s->pad,
+                      .conn = s->conn, .relu = s->relu };
+}
+
+static void label_of(const op_desc *d, char *buf, size_t len) {
+    snprintf(buf, len, "%s n%d %dx%dx%d->%dx%dx%d k%dx%d s%d p%d conn%d relu%d", op_name(d->kind),
+             d->n, d->h, d->w, d->c, d->oh, d->ow, d->oc, d->kh, d->kw, d->stride, d->pad, d->conn, d->relu);
+}
+
+static void test_shape(const shape *sh) {
+    char err[ERRLEN], label[200];
+    op_desc d = desc_of(sh);
+    int ok = op_check(&d, err, sizeof err) == 0;
+    CHECK(ok, "op_check rejected a valid shape: %s", err);
+    if (!ok) return;
+    label_of(&d, label, sizeof label);
+    size_t nin = op_in_count(&d), nout = op_out_count(&d);
+    float *in = rand_buf(nin), *in2 = d.kind == OP_ADD ? rand_buf(nin) : NULL;
+    float *w = rand_buf(op_weight_count(&d)), *b = rand_buf(op_bias_count(&d));
+    float *y = malloc(nout * sizeof *y);
+    double *y64 = malloc(nout * sizeof *y64), *mag = malloc(nout * sizeof *mag);
+    int nterms = oracle(&d, in, in2, w, b, y64, mag);
+    int fast = 0;
+    for (int i = 0; i < kernel_count(); i++) {
+        const kernel_impl *impl = kernel_at(i);
+        if (impl->op != d.kind) continue;
+        kernel k;
+        if (kernel_create(&k, impl, &d, w, b, err, sizeof err) != 0) {
+            CHECK(strcmp(impl->impl, "ref") != 0, "ref refused %s: %s", label, err);
+            printf("  note: %s does not run %s: %s\n", impl->impl, label, err);
+            continue;
+        }
+        for (size_t j = 0; j < nout; j++) y[j] = NAN;   /* an unwritten output fails */
+        kernel_run(&k, in, in2, y);
+        char what[300];
+        snprintf(what, sizeof what, "%s (%s)", label, kernel_info(&k));
+        long bad = compare(what, y, y64, mag, nout, nterms);
+        CHECK(bad == 0, "%s: %ld of %zu outputs out of tolerance", what, bad, nout);
+        kernel_destroy(&k);
+        count_run(impl->impl);
+        if (strcmp(impl->impl, "ref") != 0) fast++;
+    }
+    if (d.kind == OP_CONV || d.kind == OP_SHIFT || d.kind == OP_SHIFTCONV || d.kind == OP_FC)
+        CHECK(fast > 0, "no implementation besides ref runs %s", label);
+    free(in); free(in2); free(w); free(b); free(y); free(y64); free(mag);
+}
+
+/* ---- shapes ------------------------------------------------------------------------- */
+
+static const shape shapes[] = {
+    /* conv: 1x1 and 2x3 images, odd sizes with stride 2, batch > 1, every window */
+    { OP_CONV, 1, 1, 1, 3, 4, 1, 1, 1, 0, 0, 0 },
+    { OP_CONV, 1, 1, 1, 3, 4, 3, 3, 1, 1, 0, 1 },
+    { OP_CONV, 2, 2, 3, 5, 7, 3, 3, 1, 1, 0, 0 },
+    { OP_CONV, 1, 7, 5, 6, 8, 3, 3, 2, 1, 0, 1 },
+    { OP_CONV, 1, 9, 9, 7, 10, 1, 1, 2, 0, 0, 0 },
+    { OP_CONV, 3, 5, 5, 4, 6, 1, 1, 1, 0, 0, 1 },
+    { OP_CONV, 2, 11, 13, 3, 8, 7, 7, 2, 3, 0, 1 },
+    { OP_CONV, 1, 6, 6, 5, 3, 2, 2, 2, 0, 0, 0 },
+    { OP_CONV, 1, 5, 5, 20, 17, 1, 1, 1, 1, 0, 0 },    /* padded 1x1: the general path */
+    /* fc */
+    { OP_FC, 1, 1, 1, 10, 7, 0, 0, 0, 0, 0, 0 },
+    { OP_FC, 3, 1, 1, 33, 5, 0, 0, 0, 0, 0, 1 },
+    /* shift and shiftconv: C = 5 and 9 exactly, C not divisible by 5 or 9, odd sizes */
+    { OP_SHIFT, 1, 3, 3, 5, 0, 0, 0, 0, 0, 4, 0 },
+    { OP_SHIFT, 1, 3, 3, 9, 0, 0, 0, 0, 0, 8, 0 },
+    { OP_SHIFT, 2, 7, 5, 23, 0, 0, 0, 0, 0, 4, 0 },
+    { OP_SHIFT, 1, 1, 1, 19, 0, 0, 0, 0, 0, 8, 0 },
+    { OP_SHIFT, 1, 2, 3, 37, 0, 0, 0, 0, 0, 8, 0 },
+    { OP_SHIFT, 1, 9, 8, 100, 0, 0, 0, 0, 0, 8, 0 },
+    { OP_SHIFTCONV, 1, 3, 3, 5, 5, 1, 1, 1, 0, 4, 0 },
+    { OP_SHIFTCONV, 1, 3, 3, 9, 4, 1, 1, 1, 0, 8, 1 },
+    { OP_SHIFTCONV, 1, 1, 1, 7, 3, 1, 1, 1, 0, 4, 0 },
+    { OP_SHIFTCONV, 1, 2, 3, 13, 9, 1, 1, 1, 0, 8, 0 },
+    { OP_SHIFTCONV, 2, 7, 5, 23, 70, 1, 1, 2, 0, 4, 1 },
+    { OP_SHIFTCONV, 1, 9, 9, 31, 17, 1, 1, 2, 0, 8, 0 },
+    { OP_SHIFTCONV, 3, 4, 6, 12, 130, 1, 1, 1, 0, 4, 0 },
+    { OP_SHIFTCONV, 1, 5, 5, 300, 70, 1, 1, 1, 0, 8, 1 },  /* two reduction chunks */
+    /* element-wise and pooling */
+    { OP_ADD, 2, 3, 5, 7, 0, 0, 0, 0, 0, 0, 0 },
+    { OP_ADD, 1, 4, 4, 33, 0, 0, 0, 0, 0, 0, 1 },
+    { OP_RELU, 2, 3, 5, 7, 0, 0, 0, 0, 0, 0, 0 },
+    { OP_MAXPOOL, 1, 5, 4, 3, 0, 3, 3, 2, 1, 0, 0 },
+    { OP_MAXPOOL, 2, 6, 7, 5, 0, 2, 2, 2, 0, 0, 0 },
+    { OP_MAXPOOL, 1, 1, 1, 4, 0, 1, 1, 1, 0, 0, 0 },
+    { OP_AVGPOOL, 1, 7, 5, 6, 0, 2, 2, 2, 0, 0, 0 },
+    { OP_AVGPOOL, 2, 3, 3, 5, 0, 3, 3, 1, 0, 0, 0 },
+    { OP_GAP, 2, 3, 2, 5, 0, 0, 0, 0, 0, 0, 0 },
+    /* ResNet-50 (v1.5) layers, a representative subset, and their shift counterparts */
+    { OP_CONV, 1, 224, 224, 3, 64, 7, 7, 2, 3, 0, 1 },    /* stem */
+    { OP_MAXPOOL, 1, 112, 112, 64, 0, 3, 3, 2, 1, 0, 0 },
+    { OP_CONV, 1, 56, 56, 64, 64, 1, 1, 1, 0, 0, 1 },
+    { OP_CONV, 1, 56, 56, 64, 64, 3, 3, 1, 1, 0, 1 },
+    { OP_CONV, 1, 56, 56, 64, 256, 1, 1, 1, 0, 0, 0 },
+    { OP_CONV, 1, 56, 56, 128, 128, 3, 3, 2, 1, 0, 1 },   /* stride on the 3x3 */
+    { OP_CONV, 1, 56, 56, 256, 512, 1, 1, 2, 0, 0, 0 },   /* projection shortcut */
+    { OP_CONV, 1, 14, 14, 256, 256, 3, 3, 1, 1, 0, 1 },
+    { OP_CONV, 1, 7, 7, 2048, 512, 1, 1, 1, 0, 0, 1 },
+    { OP_ADD, 1, 56, 56, 256, 0, 0, 0, 0, 0, 0, 1 },
+    { OP_GAP, 1, 7, 7, 2048, 0, 0, 0, 0, 0, 0, 0 },
+    { OP_FC, 1, 1, 1, 2048, 1000, 0, 0, 0, 0, 0, 0 },
+    { OP_SHIFT, 1, 56, 56, 64, 0, 0, 0, 0, 0, 4, 0 },
+    { OP_SHIFT, 1, 28, 28, 128, 0, 0, 0, 0, 0, 8, 0 },
+    { OP_SHIFTCONV, 1, 56, 56, 64, 64, 1, 1, 1, 0, 4, 1 },
+    { OP_SHIFTCONV, 1, 56, 56, 64, 256, 1, 1, 1, 0, 8, 0 },
+    { OP_SHIFTCONV, 1, 56, 56, 128, 128, 1, 1, 2, 0, 4, 1 },  /* single-shift, strided 1x1 */
+    { OP_SHIFTCONV, 1, 14, 14, 256, 256, 1, 1, 1, 0, 8, 1 },
+    { OP_SHIFTCONV, 2, 7, 7, 512, 512, 1, 1, 1, 0, 4, 0 },
+};
+
+/* ---- op rules ----------------------------------------------------------------------- */
+
+static void test_op_rules(void) {
+    char err[ERRLEN];
+    for (int k = 0; k < OP_COUNT; k++) CHECK(op_from_name(op_name(k)) == k, "name round trip %d", k);
+    CHECK(op_from_name("conv3d") == -1 && op_from_name(NULL) == -1, "unknown names");
+    CHECK(strcmp(op_name(OP_SHIFTCONV), "shiftconv") == 0, "shiftconv name");
+
+    op_desc d = { .kind = OP_CONV, .n = 1, .h = 224, .w = 224, .c = 3, .oc = 64, .kh = 7, .kw = 7, .stride = 2, .pad = 3 };
+    CHECK(op_check(&d, err, sizeof err) == 0 && d.oh == 112 && d.ow == 112, "stem 112x112: %s", err);
+    CHECK(op_weight_count(&d) == 64 * 3 * 49 && op_bias_count(&d) == 64, "conv counts");
+    CHECK(op_in_count(&d) == 224 * 224 * 3 && op_out_count(&d) == 112 * 112 * 64, "tensor counts");
+    d = (op_desc){ .kind = OP_CONV, .n = 1, .h = 7, .w = 8, .c = 3, .oc = 4, .kh = 3, .kw = 3, .stride = 2, .pad = 1 };
+    CHECK(op_check(&d, err, sizeof err) == 0 && d.oh == 4 && d.ow == 4, "floor rule: %dx%d", d.oh, d.ow);
+    d = (op_desc){ .kind = OP_CONV, .n = 1, .h = 2, .w = 8, .c = 3, .oc = 4, .kh = 3, .kw = 3, .stride = 1 };
+    CHECK(op_check(&d, err, sizeof err) == -1 && strstr(err, "output height would be 0"), "too small: %s", err);
+    d = (op_desc){ .kind = OP_CONV, .n = 1, .h = 8, .w = 8, .c = 3, .oc = 4, .kh = 3, .kw = 3, .stride = 0 };
+    CHECK(op_check(&d, err, sizeof err) == -1, "stride 0");
+    d = (op_desc){ .kind = OP_CONV, .n = 1, .h = 8, .w = 8, .c = 3, .oc = 0, .kh = 1, .kw = 1, .stride = 1 };
+    CHECK(op_check(&d, err, sizeof err) == -1, "conv without oc");
+    d = (op_desc){ .kind = OP_CONV, .n = 1, .h = 8, .w = 8, .c = 3, .oc = 4, .kh = 1, .kw = 1, .stride = 1, .oh = 7 };
+    CHECK(op_check(&d, err, sizeof err) == -1 && strstr(err, "does not match"), "given oh mismatch: %s", err);
+    d = (op_desc){ .kind = OP_CONV, .n = 1 << 20, .h = 1 << 10, .w = 1 << 10, .c = 64, .oc = 4, .kh = 1, .kw = 1, .stride = 1 };
+    CHECK(op_check(&d, err, sizeof err) == -1 && strstr(err, "too many"), "overflow: %s", err);
+    d = (op_desc){ .kind = OP_CONV, .n = 0, .h = 8, .w = 8, .c = 3, .oc = 4, .kh = 1, .kw = 1, .stride = 1 };
+    CHECK(op_check(&d, err, sizeof err) == -1, "n = 0");
+
+    d = (op_desc){ .kind = OP_SHIFT, .n = 1, .h = 4, .w = 4, .c = 3, .conn = 4 };
+    CHECK(op_check(&d, err, sizeof err) == -1 &&
+          strcmp(err, "shift needs at least 5 channels for 4-connected (5 groups), got 3") == 0, "c < 5: %s", err);
+    d = (op_desc){ .kind = OP_SHIFTCONV, .n = 1, .h = 4, .w = 4, .c = 8, .oc = 4, .stride = 1, .conn = 8 };
+    CHECK(op_check(&d, err, sizeof err) == -1 && strstr(err, "at least 9 channels"), "8C c < 9: %s", err);
+    d = (op_desc){ .kind = OP_SHIFT, .n = 1, .h = 4, .w = 4, .c = 30, .conn = 6 };
+    CHECK(op_check(&d, err, sizeof err) == -1 && strstr(err, "4 or 8"), "conn 6: %s", err);
+    d = (op_desc){ .kind = OP_SHIFT, .n = 1, .h = 4, .w = 4, .c = 30, .oc = 20, .conn = 4 };
+    CHECK(op_check(&d, err, sizeof err) == -1, "shift oc != c");
+    d = (op_desc){ .kind = OP_SHIFT, .n = 1, .h = 4, .w = 5, .c = 30, .conn = 4 };
+    CHECK(op_check(&d, err, sizeof err) == 0 && d.oh == 4 && d.ow == 5 && d.oc == 30, "shift fills: %s", err);
+    CHECK(op_weight_count(&d) == 0 && op_bias_count(&d) == 0, "shift has no weights");
+    d = (op_desc){ .kind = OP_SHIFTCONV, .n = 1, .h = 5, .w = 5, .c = 30, .oc = 60, .stride = 2, .conn = 4 };
+    CHECK(op_check(&d, err, sizeof err) == 0 && d.oh == 3 && d.ow == 3, "shiftconv stride 2: %s", err);
+    CHECK(op_weight_count(&d) == 60 * 30 && op_bias_count(&d) == 60, "shiftconv counts");
+    d = (op_desc){ .kind = OP_SHIFTCONV, .n = 1, .h = 5, .w = 5, .c = 30, .oc = 60, .kh = 3, .kw = 3, .stride = 1, .conn = 4 };
+    CHECK(op_check(&d, err, sizeof err) == -1, "shiftconv 3x3");
+
+    d = (op_desc){ .kind = OP_ADD, .n = 1, .h = 4, .w = 4, .c = 8, .oh = 2 };
+    CHECK(op_check(&d, err, sizeof err) == -1, "add changes shape");
+    d = (op_desc){ .kind = OP_RELU, .n = 1, .h = 4, .w = 4, .c = 8, .oc = 9 };
+    CHECK(op_check(&d, err, sizeof err) == -1, "relu changes channels");
+    d = (op_desc){ .kind = OP_FC, .n = 2, .h = 7, .w = 7, .c = 8, .oc = 9 };
+    CHECK(op_check(&d, err, sizeof err) == -1 && strstr(err, "h = w = 1"), "fc spatial: %s", err);
+    d = (op_desc){ .kind = OP_MAXPOOL, .n = 1, .h = 8, .w = 8, .c = 8, .kh = 3, .kw = 3, .stride = 2, .pad = 2 };
+    CHECK(op_check(&d, err, sizeof err) == -1, "maxpool pad > k/2");
+    d = (op_desc){ .kind = OP_AVGPOOL, .n = 1, .h = 8, .w = 8, .c = 8, .kh = 2, .kw = 2, .stride = 2, .pad = 1 };
+    CHECK(op_check(&d, err, sizeof err) == -1, "avgpool pad");
+    d = (op_desc){ .kind = OP_GAP, .n = 2, .h = 7, .w = 7, .c = 8 };
+    CHECK(op_check(&d, err, sizeof err) == 0 && d.oh == 1 && d.ow == 1 && d.oc == 8, "gap: %s", err);
+    d = (op_desc){ .kind = OP_MAXPOOL, .n = 1, .h = 8, .w = 8, .c = 8, .kh = 2, .kw = 2, .stride = 2, .relu = 1 };
+    CHECK(op_check(&d, err, sizeof err) == -1, "maxpool with relu");
+
+    CHECK(shift_group_size(64, 4) == 12 && shift_group_size(64, 8) == 7, "group sizes");
+    CHECK(shift_group_size(4, 4) == 0 && shift_group_size(9, 8) == 1 && shift_group_size(64, 5) == 0, "invalid groups");
+    for (int g = 0; g < 9; g++) {
+        int dh, dw;
+        if (g < 5) {
+            shift_disp(4, g, &dh, &dw);
+            CHECK(dh == disp4[g][0] && dw == disp4[g][1], "4C group %d: (%d,%d)", g, dh, dw);
+        }
+        shift_disp(8, g, &dh, &dw);
+        CHECK(dh == disp8[g][0] && dw == disp8[g][1], "8C group %d: (%d,%d)", g, dh, dw);
+    }
+
+    /* kernel_create refuses bad descriptors and the wrong op. */
+    kernel k;
+    const kernel_impl *rc = kernel_find(OP_CONV, "ref");
+    CHECK(rc && !kernel_find(OP_CONV, "nonesuch"), "kernel_find");
+    float wbuf[64] = { 0 };
+    d = (op_desc){ .kind = OP_SHIFT, .n = 1, .h = 4, .w = 4, .c = 8, .conn = 4 };
+    CHECK(kernel_create(&k, rc, &d, wbuf, wbuf, err, sizeof err) == -1 && strstr(err, "cannot run"), "wrong op: %s", err);
+    d = (op_desc){ .kind = OP_CONV, .n = 1, .h = 1, .w = 1, .c = 8, .oc = 8, .kh = 3, .kw = 3, .stride = 1 };
+    CHECK(kernel_create(&k, rc, &d, wbuf, wbuf, err, sizeof err) == -1, "conv too small");
+    for (int i = 0; i < kernel_count(); i++)
+        CHECK(kernel_at(i)->impl && kernel_at(i)->about && kernel_at(i)->run && kernel_at(i)->destroy,
+              "table entry %d complete", i);
+}
+
+/* ---- shift direction on a hand-made image ------------------------------------------ */
+
+/* 3x3 image, one channel per group, a single 1 in the middle: group g's 1 must land at
+ * the expected pixel (worked out by hand from "down, left, up, right" etc.). */
+static void test_shift_direction(void) {
+    static const int land4[5][2] = { {2, 1}, {1, 0}, {0, 1}, {1, 2}, {1, 1} };
+    static const int land8[9][2] = { {2, 2}, {2, 1}, {2, 0}, {1, 0}, {0, 0}, {0, 1}, {0, 2}, {1, 2}, {1, 1} };
+    for (int conn = 4; conn <= 8; conn += 4) {
+        int c = conn + 1;
+        const int (*land)[2] = conn == 4 ? land4 : land8;
+        float in[9 * 9] = { 0 }, out[9 * 9], nchw_in[9 * 9], nchw_out[9 * 9];
+        for (int ch = 0; ch < c; ch++) in[4 * c + ch] = 1.0f;   /* pixel (1,1) */
+        float eye[81] = { 0 };
+        for (int ch = 0; ch < c; ch++) eye[ch * c + ch] = 1.0f;
+        for (int i = 0; i < kernel_count(); i++) {
+            const kernel_impl *impl = kernel_at(i);
+            if (impl->op != OP_SHIFT && impl->op != OP_SHIFTCONV) continue;
+            op_desc d = { .kind = impl->op, .n = 1, .h = 3, .w = 3, .c = c, .oc = c, .stride = 1, .conn = conn };
+            kernel k;
+            char err[ERRLEN];
+            if (kernel_create(&k, impl, &d, eye, NULL, err, sizeof err)) continue;   /* identity 1x1 */
+            kernel_run(&k, in, NULL, out);
+            for (int ch = 0; ch < c; ch++)
+                for (int p = 0; p < 9; p++) {
+                    float want = p == land[ch][0] * 3 + land[ch][1] ? 1.0f : 0.0f;
+                    CHECK(out[p * c + ch] == want, "%s/%s %dC group %d pixel (%d,%d): %g", op_name(impl->op),
+                          impl->impl, conn, ch, p / 3, p % 3, out[p * c + ch]);
+                }
+            kernel_destroy(&k);
+        }
+        for (int ch = 0; ch < c; ch++)
+            for (int p = 0; p < 9; p++) nchw_in[ch * 9 + p] = in[p * c + ch];
+        CHECK(shift_nchw(nchw_in, nchw_out, 1, c, 3, 3, conn) == 0, "shift_nchw runs");
+        for (int ch = 0; ch < c; ch++)
+            for (int p = 0; p < 9; p++)
+                CHECK(nchw_out[ch * 9 + p] == (p == land[ch][0] * 3 + land[ch][1] ? 1.0f : 0.0f),
+                      "shift_nchw %dC group %d pixel %d", conn, ch, p);
+    }
+}
+
+/* ---- NCHW shift against the transposed NHWC ref -------------------------------------- */
+
+static void test_shift_nchw(void) {
+    static const int sz[][5] = { /* n, h, w, c, conn */
+        {1, 1, 1, 5, 4}, {2, 2, 3, 9, 8}, {1, 7, 5, 23, 4}, {3, 6, 9, 40, 8}, {1, 56, 56, 64, 4} };
+    for (size_t t = 0; t < sizeof sz / sizeof *sz; t++) {
+        int n = sz[t][0], h = sz[t][1], w = sz[t][2], c = sz[t][3], conn = sz[t][4];
+        op_desc d = { .kind = OP_SHIFT, .n = n, .h = h, .w = w, .c = c, .conn = conn };
+        kernel k;
+        char err[ERRLEN];
+        CHECK(kernel_create(&k, kernel_find(OP_SHIFT, "ref"), &d, NULL, NULL, err, sizeof err) == 0, "%s", err);
+        size_t cnt = op_in_count(&d), hw = (size_t)h * w;
+        float *in = rand_buf(cnt), *out = malloc(cnt * sizeof *out);
+        float *tin = malloc(cnt * sizeof *tin), *tout = malloc(cnt * sizeof *tout);
+        kernel_run(&k, in, NULL, out);
+        kernel_destroy(&k);
+        for (int b = 0; b < n; b++)
+            for (size_t p = 0; p < hw; p++)
+                for (int ch = 0; ch < c; ch++)
+                    tin[((size_t)b * c + ch) * hw + p] = in[((size_t)b * hw + p) * c + ch];
+        CHECK(shift_nchw(tin, tout, n, c, h, w, conn) == 0, "shift_nchw runs");
+        long bad = 0;
+        for (int b = 0; b < n; b++)
+            for (size_t p = 0; p < hw; p++)
+                for (int ch = 0; ch < c; ch++)
+                    bad += tout[((size_t)b * c + ch) * hw + p] != out[((size_t)b * hw + p) * c + ch];
+        CHECK(bad == 0, "shift_nchw n%d %dx%dx%d %dC: %ld differ", n, h, w, c, conn, bad);
+        free(in); free(out); free(tin); free(tout);
+    }
+    float x[8];
+    CHECK(shift_nchw(x, x, 1, 4, 1, 2, 4) == -1 && shift_nchw(x, x, 1, 8, 1, 1, 6) == -1, "shift_nchw refuses");
+}
+
+/* ---- fused shift+1x1 against ref shift followed by ref 1x1 conv ---------------------- */
+
+static void test_fused_vs_ref_pair(void) {
+    static const int sz[][7] = { /* n, h, w, c, oc, stride, conn */
+        {1, 5, 7, 23, 19, 1, 4}, {2, 9, 9, 45, 64, 2, 8}, {1, 28, 28, 128, 128, 1, 8} };
+    for (size_t t = 0; t < sizeof sz / sizeof *sz; t++) {
+        op_desc sc = { .kind = OP_SHIFTCONV, .n = sz[t][0], .h = sz[t][1], .w = sz[t][2], .c = sz[t][3],
+                       .oc = sz[t][4], .stride = sz[t][5], .conn = sz[t][6] };
+        op_desc sh = { .kind = OP_SHIFT, .n = sc.n, .h = sc.h, .w = sc.w, .c = sc.c, .conn = sc.conn };
+        op_desc cv = { .kind = OP_CONV, .n = sc.n, .h = sc.h, .w = sc.w, .c = sc.c, .oc = sc.oc,
+                       .kh = 1, .kw = 1, .stride = sc.stride };
+        char err[ERRLEN];
+        CHECK(op_check(&sc, err, sizeof err) == 0, "%s", err);
+        size_t nin = op_in_count(&sc), nout = op_out_count(&sc);
+        float *in = rand_buf(nin), *w = rand_buf(op_weight_count(&sc)), *b = rand_buf(sc.oc);
+        float *mid = malloc(nin * sizeof *mid), *want = malloc(nout * sizeof *want), *got = malloc(nout * sizeof *got);
+        kernel ks, kc;
+        CHECK(kernel_create(&ks, kernel_find(OP_SHIFT, "ref"), &sh, NULL, NULL, err, sizeof err) == 0, "%s", err);
+        CHECK(kernel_create(&kc, kernel_find(OP_CONV, "ref"), &cv, w, b, err, sizeof err) == 0, "%s", err);
+        kernel_run(&ks, in, NULL, mid);
+        kernel_run(&kc, mid, NULL, want);
+        kernel_destroy(&ks); kernel_destroy(&kc);
+        /* Two float results, each within (c+3) u sum|terms| of the exact value; the
+         * terms are bounded by |w||x| <= 1, so allow 2 (c+3) u (c+1) absolute. */
+        double tol = 2.0 * (sc.c + 3) * (FLT_EPSILON / 2) * (sc.c + 1);
+        for (int i = 0; i < kernel_count(); i++) {
+            const kernel_impl *impl = kernel_at(i);
+            kernel k;
+            if (impl->op != OP_SHIFTCONV || strcmp(impl->impl, "ref") == 0 ||
+                kernel_create(&k, impl, &sc, w, b, err, sizeof err)) continue;
+            kernel_run(&k, in, NULL, got);
+            long bad = 0;
+            for (size_t j = 0; j < nout; j++) bad += !(fabs(got[j] - want[j]) <= tol);
+            CHECK(bad == 0, "%s shiftconv vs ref shift + ref conv (case %zu): %ld differ", impl->impl, t, bad);
+            kernel_destroy(&k);
+        }
+        free(in); free(w); free(b); free(mid); free(want); free(got);
+    }
+}
+
+int main(void) {
+    runtime_set_threads(0);
+    test_op_rules();
+    test_shift_direction();
+    test_shift_nchw();
+    test_fused_vs_ref_pair();
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) test_shape(&shapes[i]);
+    /* The single-thread paths of the threaded kernels too. */
+    runtime_set_threads(1);
+    test_shape(&(shape){ OP_SHIFTCONV, 1, 28, 28, 128, 128, 1, 1, 1, 0, 8, 1 });
+    test_shape(&(shape){ OP_SHIFT, 1, 28, 28, 128, 0, 0, 0, 0, 0, 4, 0 });
+    test_shape(&(shape){ OP_CONV, 1, 28, 28, 64, 96, 3, 3, 1, 1, 0, 1 });
+    runtime_set_threads(0);
+    for (int i = 0; i < 16 && run_names[i]; i++) printf("  %s: %d shapes checked\n", run_names[i], run_counts[i]);
+    return check_done("test_kernels");
+}
