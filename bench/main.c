@@ -13,6 +13,9 @@ static const struct {
 } commands[] = {
     { "cost", cmd_cost, "parameters, MACs, FLOPs, bytes and receptive field of networks" },
     { "net", cmd_net, "time a whole network layer by layer (results JSON)" },
+    { "kernel", cmd_kernel, "time kernel implementations on benchdnn-style descriptors (results JSON)" },
+    { "peak", cmd_peak, "measure the FMA peak and copy bandwidth of this machine (results JSON)" },
+    { "compare", cmd_compare, "compare two results files: ratios of medians, Mann-Whitney p-values" },
 };
 
 static void usage(FILE *f) {

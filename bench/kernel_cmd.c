@@ -1,0 +1,434 @@
+/* `shiftbench kernel`: time kernel implementations on benchdnn-style descriptors, side
+ * by side in one process, and write a results file (kind "kernel"). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../analysis/cost.h"
+#include "../common/util.h"
+#include "../kernels/kernel.h"
+#include "../kernels/runtime.h"
+#include "commands.h"
+#include "context.h"
+#include "counters.h"
+#include "desc.h"
+#include "measure.h"
+#include "peak.h"
+#include "results.h"
+#include "signals.h"
+
+#define MAX_JOBS 4096
+#define MAX_IMPLS 16
+
+typedef struct {
+    op_desc d;
+    char name[256];
+    char desc[256];     /* canonical descriptor */
+} job;
+
+typedef struct {
+    op_kind op;
+    int conn, relu;
+    const char *impls[MAX_IMPLS];
+    int nimpls;         /* 0 = all */
+    long threads, seed;
+    measure_opts mo;
+    const char *events[COUNTERS_MAX];
+    int nevents;
+    const char *out;
+    int peak;
+    job *jobs;
+    int njobs;
+    char impl_buf[4096], events_buf[4096];   /* what impls / events point into */
+} kopts;
+
+static int usage(FILE *f, int rc) {
+    fprintf(f,
+        "usage: shiftbench kernel [OPTIONS] DESC...   |   --list   |   --list-events\n\n"
+        "Times each kernel implementation of an op on each descriptor (benchdnn style, e.g.\n"
+        "mb1ic64ih56oc256oh56kh1 or ic256ih56oc64kh3sh2ph1_n\"name\"; fields mb ic ih iw oc oh\n"
+        "ow kh kw sh sw ph pw, iw = ih, kw = kh, stride 1, pad 0, mb 1 by default), prints a\n"
+        "table and writes results JSON (results/SCHEMA.md).\n\n"
+        "  --op OP            conv (default), shift, shiftconv, add, relu, maxpool, avgpool, gap, fc\n"
+        "  --conn 4|8         shift connectivity (default 4)\n"
+        "  --relu             fused ReLU on the output (conv, shiftconv, add, fc)\n"
+        "  --impl LIST|all    implementations, comma separated (default all; see --list)\n"
+        "  --threads N        threads for every library and kernel (default 1)\n"
+        "  --min-time S       minimum timed seconds per measurement (default 0.2)\n"
+        "  --min-reps N       minimum repetitions (default 5)\n"
+        "  --max-reps N       maximum repetitions (default 10000)\n"
+        "  --warmup N         untimed runs first (default 2)\n"
+        "  --cold             flush the caches before every repetition (flush not timed)\n"
+        "  --events LIST      counters, comma separated; 'default' or 'none' (see --list-events)\n"
+        "  --seed N           inputs and weights from this seed (default 1)\n"
+        "  --peak             measure the FMA peak first and report %% of peak\n"
+        "  -o FILE            results file; '-' for stdout (default results/kernel-...json)\n"
+        "  --batch-file FILE  descriptors from FILE, whitespace separated; '#' starts a comment;\n"
+        "                     tokens --op=OP, --conn=N, --relu, --no-relu apply to what follows\n"
+        "  --list             every op x implementation with what it is\n"
+        "  --list-events      counter event names\n");
+    return rc;
+}
+
+/* "--name V" or "--name=V": 1 when argv[*i] is that option (value in *v, NULL when
+ * missing), 0 when it is another. */
+static int opt(int argc, char **argv, int *i, const char *name, const char **v) {
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n)) return 0;
+    if (argv[*i][n] == '=') { *v = argv[*i] + n + 1; return 1; }
+    if (argv[*i][n]) return 0;
+    *v = *i + 1 < argc ? argv[++*i] : NULL;
+    return 1;
+}
+
+static int add_job(kopts *k, const char *s, op_kind op, int conn, int relu) {
+    if (k->njobs >= MAX_JOBS) return fail_msg("too many descriptors (at most %d)", MAX_JOBS);
+    job *j = &k->jobs[k->njobs];
+    char err[ERRLEN];
+    if (desc_parse(s, op, conn, relu, &j->d, j->name, sizeof j->name, err, sizeof err))
+        return fail_msg("%s", err);
+    desc_format(&j->d, j->desc, sizeof j->desc);
+    k->njobs++;
+    return 0;
+}
+
+static int parse_conn(const char *v, int *conn) {
+    long n;
+    if (!v || parse_long(v, 4, 8, &n) || (n != 4 && n != 8)) return fail_msg("--conn: expected 4 or 8, got '%s'", v ? v : "");
+    *conn = (int)n;
+    return 0;
+}
+
+static int parse_op(const char *v, op_kind *op) {
+    int o = op_from_name(v);
+    if (o < 0) return fail_msg("--op: unknown op '%s' (conv, shift, shiftconv, add, relu, maxpool, avgpool, gap, fc)", v ? v : "");
+    *op = (op_kind)o;
+    return 0;
+}
+
+/* Descriptors from a file, with --op=/--conn=/--relu/--no-relu tokens in between. */
+static int read_batch(kopts *k, const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) return fail_msg("--batch-file %s: %s", path, strerror(errno));
+    op_kind op = k->op;
+    int conn = k->conn, relu = k->relu, rc = 0, line = 0;
+    char buf[4096];
+    while (!rc && fgets(buf, sizeof buf, f)) {
+        line++;
+        buf[strcspn(buf, "#\r\n")] = 0;
+        for (char *save, *t = strtok_r(buf, " \t", &save); t && !rc; t = strtok_r(NULL, " \t", &save)) {
+            if (!strncmp(t, "--op=", 5)) rc = parse_op(t + 5, &op);
+            else if (!strncmp(t, "--conn=", 7)) rc = parse_conn(t + 7, &conn);
+            else if (!strcmp(t, "--relu")) relu = 1;
+            else if (!strcmp(t, "--no-relu")) relu = 0;
+            else if (t[0] == '-') rc = fail_msg("%s:%d: unknown token '%s' (--op=, --conn=, --relu, --no-relu)", path, line, t);
+            else rc = add_job(k, t, op, conn, relu);
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+static int split_list(char *s, const char **out, int max, int *n, const char *what) {
+    *n = 0;
+    for (char *save, *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (*n >= max) return fail_msg("%s: at most %d names", what, max);
+        out[(*n)++] = t;
+    }
+    if (!*n) return fail_msg("%s: empty list", what);
+    return 0;
+}
+
+static void list_kernels(void) {
+    for (int i = 0, n = kernel_count(); i < n; i++) {
+        const kernel_impl *k = kernel_at(i);
+        printf("%-10s %-10s %s\n", op_name(k->op), k->impl, k->about ? k->about : "");
+    }
+}
+
+static int impl_known(const char *name) {
+    for (int i = 0, n = kernel_count(); i < n; i++)
+        if (!strcmp(kernel_at(i)->impl, name)) return 1;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, kopts *k) {
+    const char *v, *impl_arg = NULL, *events_arg = NULL;
+    const char *descs[MAX_JOBS], *batch = NULL;
+    int ndesc = 0, rc;
+    long n;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-') {
+            if (ndesc >= MAX_JOBS) return fail_msg("too many descriptors (at most %d)", MAX_JOBS);
+            descs[ndesc++] = a;
+            continue;
+        }
+#define NEED(what) if (!v) return fail_msg("%s needs a value", what)
+        if (opt(argc, argv, &i, "--op", &v)) { NEED("--op"); if ((rc = parse_op(v, &k->op))) return rc; }
+        else if (opt(argc, argv, &i, "--conn", &v)) { if ((rc = parse_conn(v, &k->conn))) return rc; }
+        else if (opt(argc, argv, &i, "--impl", &v)) { NEED("--impl"); impl_arg = v; }
+        else if (opt(argc, argv, &i, "--threads", &v)) { NEED("--threads"); if (parse_long(v, 1, 4096, &k->threads)) return fail_msg("--threads: expected 1..4096, got '%s'", v); }
+        else if (opt(argc, argv, &i, "--min-time", &v)) { NEED("--min-time"); if (parse_double(v, &k->mo.min_time) || k->mo.min_time < 0 || k->mo.min_time > 3600) return fail_msg("--min-time: expected seconds in [0, 3600], got '%s'", v); }
+        else if (opt(argc, argv, &i, "--min-reps", &v)) { NEED("--min-reps"); if (parse_long(v, 1, 1000000, &n)) return fail_msg("--min-reps: expected 1..1000000, got '%s'", v); k->mo.min_reps = (int)n; }
+        else if (opt(argc, argv, &i, "--max-reps", &v)) { NEED("--max-reps"); if (parse_long(v, 1, 100000000, &n)) return fail_msg("--max-reps: expected 1..100000000, got '%s'", v); k->mo.max_reps = (int)n; }
+        else if (opt(argc, argv, &i, "--warmup", &v)) { NEED("--warmup"); if (parse_long(v, 0, 1000000, &n)) return fail_msg("--warmup: expected 0..1000000, got '%s'", v); k->mo.warmup = (int)n; }
+        else if (opt(argc, argv, &i, "--events", &v)) { NEED("--events"); events_arg = v; }
+        else if (opt(argc, argv, &i, "--seed", &v)) { NEED("--seed"); if (parse_long(v, 0, INT32_MAX, &k->seed)) return fail_msg("--seed: expected 0..%d, got '%s'", INT32_MAX, v); }
+        else if (opt(argc, argv, &i, "--batch-file", &v)) { NEED("--batch-file"); batch = v; }
+        else if (opt(argc, argv, &i, "-o", &v)) { NEED("-o"); k->out = v; }
+        else if (!strcmp(a, "--cold")) k->mo.cold = 1;
+        else if (!strcmp(a, "--relu")) k->relu = 1;
+        else if (!strcmp(a, "--peak")) k->peak = 1;
+        else { usage(stderr, 2); return fail_msg("kernel: unknown option '%s'", a); }
+#undef NEED
+    }
+    if (k->mo.max_reps < k->mo.min_reps) {
+        if (k->mo.max_reps != 10000) return fail_msg("--max-reps %d is below --min-reps %d", k->mo.max_reps, k->mo.min_reps);
+        k->mo.max_reps = k->mo.min_reps;
+    }
+    /* Descriptors on the command line take the global --op/--conn/--relu, wherever given. */
+    for (int i = 0; i < ndesc; i++)
+        if ((rc = add_job(k, descs[i], k->op, k->conn, k->relu))) return rc;
+    if (batch && (rc = read_batch(k, batch))) return rc;
+    if (!k->njobs) { usage(stderr, 2); return fail_msg("kernel: no descriptor given (e.g. mb1ic64ih56oc64kh3ph1)"); }
+    if (impl_arg && strcmp(impl_arg, "all")) {
+        snprintf(k->impl_buf, sizeof k->impl_buf, "%s", impl_arg);
+        if ((rc = split_list(k->impl_buf, k->impls, MAX_IMPLS, &k->nimpls, "--impl"))) return rc;
+        for (int i = 0; i < k->nimpls; i++)
+            if (!impl_known(k->impls[i]))
+                return fail_msg("unknown implementation '%s' (list them with: shiftbench kernel --list)", k->impls[i]);
+    }
+    if (events_arg && !strcmp(events_arg, "none")) k->nevents = 0;
+    else if (events_arg && strcmp(events_arg, "default")) {
+        snprintf(k->events_buf, sizeof k->events_buf, "%s", events_arg);
+        if ((rc = split_list(k->events_buf, k->events, COUNTERS_MAX, &k->nevents, "--events"))) return rc;
+    } else {
+        for (int i = 0; i < counters_default_count; i++) k->events[i] = counters_default_events[i];
+        k->nevents = counters_default_count;
+    }
+    return 0;
+}
+
+/* xorshift64*: the same inputs for every implementation of a descriptor. */
+static void fill(float *x, size_t n, uint64_t *s) {
+    for (size_t i = 0; i < n; i++) {
+        *s ^= *s >> 12; *s ^= *s << 25; *s ^= *s >> 27;
+        x[i] = (float)((*s * 2685821657736338717ull) >> 40) / (float)(1 << 24) * 2.0f - 1.0f;
+    }
+}
+
+typedef struct {
+    float *in, *in2, *out, *w, *b;
+} buffers;
+
+static void buffers_free(buffers *b) {
+    free(b->in); free(b->in2); free(b->out); free(b->w); free(b->b);
+    memset(b, 0, sizeof *b);
+}
+
+static int buffers_alloc(buffers *b, const op_desc *d, uint64_t seed) {
+    size_t nin = op_in_count(d), nout = op_out_count(d), nw = op_weight_count(d), nb = op_bias_count(d);
+    memset(b, 0, sizeof *b);
+    uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
+    b->in = alloc_aligned(nin * sizeof(float));
+    b->out = alloc_aligned(nout * sizeof(float));
+    if (d->kind == OP_ADD) b->in2 = alloc_aligned(nin * sizeof(float));
+    if (nw) b->w = alloc_aligned(nw * sizeof(float));
+    if (nb) b->b = alloc_aligned(nb * sizeof(float));
+    if (!b->in || !b->out || (d->kind == OP_ADD && !b->in2) || (nw && !b->w) || (nb && !b->b)) {
+        buffers_free(b);
+        return -1;
+    }
+    fill(b->in, nin, &s);
+    if (b->in2) fill(b->in2, nin, &s);
+    if (b->w) fill(b->w, nw, &s);
+    if (b->b) fill(b->b, nb, &s);
+    memset(b->out, 0, nout * sizeof(float));
+    return 0;
+}
+
+typedef struct {
+    kernel *k;
+    const buffers *b;
+} run_ctx;
+
+static void run_once(void *p) {
+    run_ctx *c = p;
+    kernel_run(c->k, c->b->in, c->b->in2, c->b->out);
+}
+
+static void print_time(FILE *f, double t) {
+    if (t >= 1) fprintf(f, "%9.3f s ", t);
+    else if (t >= 1e-3) fprintf(f, "%9.3f ms", t * 1e3);
+    else fprintf(f, "%9.3f us", t * 1e6);
+}
+
+/* The implementations to run for op: the named ones, or every registered one. */
+static int impls_for(const kopts *k, op_kind op, const kernel_impl **out, const char **missing, int *nmissing) {
+    int n = 0;
+    *nmissing = 0;
+    if (k->nimpls) {
+        for (int i = 0; i < k->nimpls; i++) {
+            const kernel_impl *ki = kernel_find(op, k->impls[i]);
+            if (ki) out[n++] = ki;
+            else missing[(*nmissing)++] = k->impls[i];
+        }
+    } else {
+        for (int i = 0, c = kernel_count(); i < c && n < MAX_IMPLS * 4; i++)
+            if (kernel_at(i)->op == op) out[n++] = kernel_at(i);
+    }
+    return n;
+}
+
+/* Runs job j with impl, appending a record to doc. 1 = measured, 0 = skipped, -1 = error. */
+static int run_one(const kopts *k, const job *j, const kernel_impl *impl, const buffers *b,
+                   counters *ctr, double peak, json_t *doc, FILE *tab) {
+    char err[ERRLEN];
+    kernel kr;
+    if (kernel_create(&kr, impl, &j->d, b->w, b->b, err, sizeof err)) {
+        fprintf(stderr, "note: %s %s: %s skipped: %s\n", j->name, op_name(j->d.kind), impl->impl, err);
+        return 0;
+    }
+    run_ctx rc = { &kr, b };
+    measure_result m;
+    int r = measure(run_once, &rc, &k->mo, ctr, &m, err, sizeof err);
+    const char *info = kernel_info(&kr);
+    if (r || m.n == 0) {
+        if (r) fprintf(stderr, "shiftbench: error: %s: %s: %s\n", j->name, impl->impl, err);
+        measure_result_free(&m);
+        kernel_destroy(&kr);
+        return r ? -1 : 0;
+    }
+    cost c;
+    int have_cost = op_cost(&j->d, &c) == 0;
+    results_record_in in = { .name = j->name, .d = &j->d, .impl = impl->impl, .impl_info = info,
+                             .cost = have_cost ? &c : NULL, .m = &m, .peak_gflops = peak };
+    json_t *rec = results_record(&in);
+    json_object_set_new(rec, "desc", json_string(j->desc));
+    if (j->d.relu) json_object_set_new(rec, "fused", json_pack("[s]", "relu"));
+    results_add_record(doc, rec);
+    double t = m.stats.median;
+    fprintf(tab, "%-32s %-9s %-9s %-24s ", j->name, op_name(j->d.kind), impl->impl, info);
+    print_time(tab, t);
+    if (have_cost && c.flops) fprintf(tab, " %9.1f", (double)c.flops / t / 1e9); else fprintf(tab, " %9s", "-");
+    if (have_cost) fprintf(tab, " %9.1f", (double)c.bytes / t / 1e9); else fprintf(tab, " %9s", "-");
+    if (have_cost && c.flops && peak > 0) fprintf(tab, " %6.1f%%", 100.0 * c.flops / t / 1e9 / peak);
+    fprintf(tab, "  (n=%d, mad %.1f%%)\n", m.n, 100 * m.stats.mad / t);
+    fflush(tab);
+    measure_result_free(&m);
+    kernel_destroy(&kr);
+    return 1;
+}
+
+static json_t *settings_json(const kopts *k) {
+    json_t *s = json_object(), *ev = json_array(), *im = json_array(), *ds = json_array();
+    for (int i = 0; i < k->nevents; i++) json_array_append_new(ev, json_string(k->events[i]));
+    for (int i = 0; i < k->nimpls; i++) json_array_append_new(im, json_string(k->impls[i]));
+    for (int i = 0; i < k->njobs; i++) json_array_append_new(ds, json_string(k->jobs[i].desc));
+    json_object_set_new(s, "impl", k->nimpls ? im : (json_decref(im), json_string("all")));
+    json_object_set_new(s, "op", json_string(op_name(k->op)));
+    json_object_set_new(s, "conn", json_integer(k->conn));
+    json_object_set_new(s, "relu", json_boolean(k->relu));
+    json_object_set_new(s, "batch", json_integer(k->jobs[0].d.n));
+    json_object_set_new(s, "threads", json_integer(k->threads));
+    json_object_set_new(s, "min_time_s", json_real(k->mo.min_time));
+    json_object_set_new(s, "min_reps", json_integer(k->mo.min_reps));
+    json_object_set_new(s, "max_reps", json_integer(k->mo.max_reps));
+    json_object_set_new(s, "warmup", json_integer(k->mo.warmup));
+    json_object_set_new(s, "cold", json_boolean(k->mo.cold));
+    json_object_set_new(s, "events", ev);
+    json_object_set_new(s, "seed", json_integer(k->seed));
+    json_object_set_new(s, "descriptors", ds);
+    return s;
+}
+
+static void default_path(const kopts *k, char *path, size_t len) {
+    char many[64], impl[128] = "";
+    snprintf(many, sizeof many, "%s-%ddescs", op_name(k->jobs[0].d.kind), k->njobs);
+    const char *name = k->njobs == 1 ? k->jobs[0].name : many;
+    for (int i = 0; i < k->nimpls; i++)
+        snprintf(impl + strlen(impl), sizeof impl - strlen(impl), "%s%s", i ? "+" : "", k->impls[i]);
+    if (!k->nimpls) snprintf(impl, sizeof impl, "all");
+    results_default_path(path, len, "kernel", name, impl, (int)k->threads, k->jobs[0].d.n);
+}
+
+static int run_all(kopts *k) {
+    char path[4096], err[ERRLEN];
+    if (k->out) snprintf(path, sizeof path, "%s", k->out);
+    else default_path(k, path, sizeof path);
+    if (results_check_writable(path, !k->out, err, sizeof err)) return fail_msg("%s", err);
+    counters *ctr = counters_open(k->events, k->nevents, err, sizeof err);
+    if (!ctr) return fail_msg("%s", err);
+    runtime_set_threads((int)k->threads);
+    signals_install();
+    FILE *tab = strcmp(path, "-") ? stdout : stderr;
+    json_t *ctx = context_build();
+    double peak = 0;
+    if (k->peak) {
+        peak_result p;
+        if (peak_measure((int)k->threads, NULL, &p, NULL, err, sizeof err) == 0) {
+            peak = p.gflops;
+            json_object_set_new(ctx, "peak", peak_json(&p));
+            fprintf(tab, "peak: %.1f GFLOP/s on %d threads (%s FMA loop)\n", p.gflops, p.threads, p.isa);
+        } else {
+            fprintf(stderr, "note: peak not measured: %s\n", err);
+        }
+    }
+    json_object_set_new(ctx, "settings", settings_json(k));
+    json_t *doc = results_new("kernel", ctx);
+    fprintf(tab, "%-32s %-9s %-9s %-24s %12s %9s %9s%s\n", "descriptor", "op", "impl", "impl_info",
+            "median", "GFLOP/s", "GB/s", peak > 0 ? "   peak" : "");
+    int measured = 0, failed = 0;
+    for (int i = 0; i < k->njobs && !interrupted(); i++) {
+        const job *j = &k->jobs[i];
+        const kernel_impl *impls[MAX_IMPLS * 4];
+        const char *missing[MAX_IMPLS];
+        int nmissing, ni = impls_for(k, j->d.kind, impls, missing, &nmissing);
+        for (int m = 0; m < nmissing; m++)
+            fprintf(stderr, "note: %s: no %s implementation of %s, skipped\n", j->name, missing[m], op_name(j->d.kind));
+        buffers b;
+        if (ni && buffers_alloc(&b, &j->d, (uint64_t)k->seed * 1000003u + (uint64_t)i)) {
+            fprintf(stderr, "note: %s: out of memory for its tensors, skipped\n", j->name);
+            continue;
+        }
+        for (int m = 0; m < ni && !interrupted(); m++) {
+            int r = run_one(k, j, impls[m], &b, ctr, peak, doc, tab);
+            if (r > 0) measured++;
+            if (r < 0) failed++;
+        }
+        if (ni) buffers_free(&b);
+    }
+    counters_close(ctr);
+    int stopped = interrupted();
+    results_set_complete(doc, !stopped);
+    int rc = 0;
+    if (!measured && !stopped) {
+        rc = fail_msg("nothing was measured: every implementation was skipped (see the notes above)");
+    } else if (results_write(doc, path, err, sizeof err)) {
+        fprintf(stderr, "shiftbench: error: %s\n", err);
+        rc = 1;
+    } else {
+        if (strcmp(path, "-")) fprintf(stderr, "wrote %s%s\n", path, stopped ? " (interrupted: incomplete)" : "");
+        rc = stopped ? EXIT_INTERRUPTED : failed ? 1 : 0;
+    }
+    json_decref(doc);
+    return rc;
+}
+
+int cmd_kernel(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout, 0);
+        if (!strcmp(argv[i], "--list")) { list_kernels(); return 0; }
+        if (!strcmp(argv[i], "--list-events")) return counters_list_events(stdout) ? 1 : 0;
+    }
+    kopts k = { .op = OP_CONV, .conn = 4, .threads = 1, .seed = 1 };
+    measure_opts_default(&k.mo);
+    k.jobs = calloc(MAX_JOBS, sizeof *k.jobs);
+    int rc = !k.jobs ? fail_msg("out of memory") : parse_args(argc, argv, &k);
+    if (!rc) rc = run_all(&k);
+    free(k.jobs);
+    return rc;
+}
