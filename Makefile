@@ -29,7 +29,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-DEPS_PKGS := build-essential pkg-config libopenblas-dev libopenblas-openmp-dev libdnnl-dev \
+DEPS_PKGS := build-essential pkg-config python3 libopenblas-dev libopenblas-openmp-dev libdnnl-dev \
              libpfm4-dev libjansson-dev gnuplot-nox
 
 .PHONY: all deps run test clean install
