@@ -28,16 +28,15 @@ static double median_of(const json_t *rec) {
     return json_is_number(m) ? json_number_value(m) : 0;
 }
 
-/* The index in b of the record matching a (unused so far), or -1: first by name, op and
- * impl, then by name and op alone (A/B runs of different implementations). */
-static int find_match(const json_t *a, const json_t *recs, const char *used) {
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t j = 0; j < json_array_size(recs); j++) {
-            const json_t *b = json_array_get(recs, j);
-            if (used[j] || strcmp(str(a, "name"), str(b, "name")) || strcmp(str(a, "op"), str(b, "op"))) continue;
-            if (pass == 0 && strcmp(str(a, "impl"), str(b, "impl"))) continue;
-            return (int)j;
-        }
+/* The index in b of the unused record matching a, or -1. exact: name, op and impl;
+ * otherwise name and op alone (A/B runs of different implementations). */
+static int find_match(const json_t *a, const json_t *recs, const char *used, int exact) {
+    for (size_t j = 0; j < json_array_size(recs); j++) {
+        const json_t *b = json_array_get(recs, j);
+        if (used[j] || strcmp(str(a, "name"), str(b, "name")) || strcmp(str(a, "op"), str(b, "op"))) continue;
+        if (exact && strcmp(str(a, "impl"), str(b, "impl"))) continue;
+        return (int)j;
+    }
     return -1;
 }
 
@@ -92,12 +91,11 @@ int cmd_compare(int argc, char **argv) {
                 return fail_msg("--alpha: expected a p-value in (0, 1)");
             i++;
         } else if (argv[i][0] == '-' && argv[i][1]) {
-            usage(stderr, 2);
-            return fail_msg("compare: unknown option '%s'", argv[i]);
+            return fail_msg("compare: unknown option '%s' (try: shiftbench compare --help)", argv[i]);
         } else if (nf < 2) files[nf++] = argv[i];
         else return fail_msg("compare: takes two results files, got more");
     }
-    if (nf != 2) { usage(stderr, 2); return fail_msg("compare: takes two results files (A.json B.json)"); }
+    if (nf != 2) return fail_msg("compare: takes two results files (A.json B.json)");
     char err[ERRLEN];
     json_t *doc[2];
     for (int i = 0; i < 2; i++)
@@ -110,16 +108,24 @@ int cmd_compare(int argc, char **argv) {
            str(json_object_get(doc[1], "context"), "date"));
     context_notes(doc[0], doc[1]);
     json_t *ra = json_object_get(doc[0], "records"), *rb = json_object_get(doc[1], "records");
-    char *used = calloc(json_array_size(rb) + 1, 1);
+    size_t na = json_array_size(ra), nb = json_array_size(rb);
+    char *used = calloc(nb + 1, 1);
+    int *match = malloc((na + 1) * sizeof *match);
+    if (!used || !match) { free(used); free(match); json_decref(doc[0]); json_decref(doc[1]); return fail_msg("out of memory"); }
+    /* Exact matches first for every record, so a fallback never takes another's partner. */
+    for (size_t i = 0; i < na; i++) match[i] = -1;
+    for (int exact = 1; exact >= 0; exact--)
+        for (size_t i = 0; i < na; i++)
+            if (match[i] < 0 && (match[i] = find_match(json_array_get(ra, i), rb, used, exact)) >= 0)
+                used[match[i]] = 1;
     printf("%-34s %-9s %-19s %12s %12s %7s %8s\n", "name", "op", "impl A -> B", "A median", "B median", "B/A", "p");
     int matched = 0, sig = 0, only_a = 0;
     double sum_a = 0, sum_b = 0;
-    for (size_t i = 0; used && i < json_array_size(ra); i++) {
+    for (size_t i = 0; i < na; i++) {
         const json_t *a = json_array_get(ra, i);
-        int j = find_match(a, rb, used);
-        if (j < 0 || median_of(a) <= 0 || median_of(json_array_get(rb, (size_t)j)) <= 0) { only_a += j < 0; continue; }
-        used[j] = 1;
-        const json_t *b = json_array_get(rb, (size_t)j);
+        if (match[i] < 0) { only_a++; continue; }
+        const json_t *b = json_array_get(rb, (size_t)match[i]);
+        if (median_of(a) <= 0 || median_of(b) <= 0) continue;   /* no samples (interrupted) */
         char impl[64];
         if (strcmp(str(a, "impl"), str(b, "impl"))) snprintf(impl, sizeof impl, "%s -> %s", str(a, "impl"), str(b, "impl"));
         else snprintf(impl, sizeof impl, "%s", str(a, "impl"));
@@ -128,8 +134,9 @@ int cmd_compare(int argc, char **argv) {
         sum_b += median_of(b);
         matched++;
     }
+    free(match);
     int only_b = 0;
-    for (size_t j = 0; used && j < json_array_size(rb); j++) only_b += !used[j];
+    for (size_t j = 0; j < nb; j++) only_b += !used[j];
     free(used);
     json_t *pa = json_object_get(doc[0], "pass"), *pb = json_object_get(doc[1], "pass");
     if (pa && pb && median_of(pa) > 0 && median_of(pb) > 0) {

@@ -182,7 +182,7 @@ static int parse_args(int argc, char **argv, kopts *k) {
         else if (!strcmp(a, "--cold")) k->mo.cold = 1;
         else if (!strcmp(a, "--relu")) k->relu = 1;
         else if (!strcmp(a, "--peak")) k->peak = 1;
-        else { usage(stderr, 2); return fail_msg("kernel: unknown option '%s'", a); }
+        else return fail_msg("kernel: unknown option '%s' (try: shiftbench kernel --help)", a);
 #undef NEED
     }
     if (k->mo.max_reps < k->mo.min_reps) {
@@ -193,7 +193,7 @@ static int parse_args(int argc, char **argv, kopts *k) {
     for (int i = 0; i < ndesc; i++)
         if ((rc = add_job(k, descs[i], k->op, k->conn, k->relu))) return rc;
     if (batch && (rc = read_batch(k, batch))) return rc;
-    if (!k->njobs) { usage(stderr, 2); return fail_msg("kernel: no descriptor given (e.g. mb1ic64ih56oc64kh3ph1)"); }
+    if (!k->njobs) return fail_msg("kernel: no descriptor given (e.g. mb1ic64ih56oc64kh3ph1; see shiftbench kernel --help)");
     if (impl_arg && strcmp(impl_arg, "all")) {
         snprintf(k->impl_buf, sizeof k->impl_buf, "%s", impl_arg);
         if ((rc = split_list(k->impl_buf, k->impls, MAX_IMPLS, &k->nimpls, "--impl"))) return rc;

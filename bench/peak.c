@@ -203,7 +203,7 @@ int cmd_peak(int argc, char **argv) {
         else if (!strcmp(a, "--min-time") && v) { if (parse_double(v, &o.min_time) || o.min_time < 0 || o.min_time > 3600) return fail_msg("--min-time: expected seconds in [0, 3600], got '%s'", v); i++; }
         else if (!strcmp(a, "--min-reps") && v) { if (parse_long(v, 1, 1000000, &n)) return fail_msg("--min-reps: expected 1..1000000, got '%s'", v); o.min_reps = (int)n; if (o.max_reps < o.min_reps) o.max_reps = o.min_reps; i++; }
         else if (!strcmp(a, "-o") && v) { out = v; i++; }
-        else { usage(stderr, 2); return fail_msg("peak: unknown or incomplete option '%s'", a); }
+        else return fail_msg("peak: unknown or incomplete option '%s' (try: shiftbench peak --help)", a);
     }
     runtime_set_threads((int)threads);
     int nt = runtime_threads();

@@ -1,0 +1,88 @@
+#!/bin/sh
+# Command-line tests of `shiftbench kernel`, `peak` and `compare`: listings, a tiny run whose
+# JSON is checked key by key, and one-line errors with exit 2. Never asserts on time.
+cd "$(dirname "$0")/.." || exit 2
+. tests/cli.sh
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+py() { python3 -c "$@"; }
+
+# Listings.
+out=$($SB kernel --list 2>&1)
+if printf '%s\n' "$out" | grep -qE '^conv +ref ' && printf '%s\n' "$out" | grep -qE '^shift +ref '; then ok
+else bad "kernel --list lacks conv/shift ref: $out"; fi
+if $SB kernel --list-events | grep -q 'perf::PERF_COUNT_SW_TASK_CLOCK'; then ok; else bad "--list-events lacks task-clock"; fi
+expect_ok $SB kernel --help
+expect_ok $SB peak --help
+expect_ok $SB compare --help
+
+# A tiny run: two implementations, counters, JSON per results/SCHEMA.md.
+quick="--min-time 0 --min-reps 2 --warmup 0"
+if $SB kernel $quick --op shift --conn 8 --impl ref,own --events perf::task-clock,cycles \
+        -o "$tmp/a.json" mb1ic18ih6 >"$tmp/out" 2>&1; then ok; else bad "tiny kernel run: $(cat "$tmp/out")"; fi
+if py '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["schema"] == "shiftbench-results" and d["version"] == 1 and d["kind"] == "kernel"
+assert d["complete"] is True
+c = d["context"]
+for k in ("date", "git_commit", "hostname", "cpu_model", "isa", "cores", "threads", "openblas_core",
+          "openblas_threads", "openblas_coretype_forced", "onednn_version", "onednn_isa",
+          "compiler", "cflags", "settings"):
+    assert k in c, k
+assert c["settings"]["impl"] == ["ref", "own"] and c["settings"]["min_reps"] == 2
+rs = d["records"]
+assert [r["impl"] for r in rs] == ["ref", "own"], [r["impl"] for r in rs]
+for r in rs:
+    assert r["name"] == "mb1ic18ih6" and r["op"] == "shift" and r["kind"] == "shift"
+    assert r["shape"]["conn"] == 8 and r["shape"]["c"] == 18 and r["shape"]["oh"] == 6
+    assert r["cost"]["macs"] == 0 and r["cost"]["bytes"] > 0
+    s = r["stats"]
+    assert s["unit"] == "s" and s["n"] >= 2 and len(s["samples"]) == s["n"]
+    assert s["min"] <= s["median"] <= s["max"] and s["p10"] <= s["p90"]
+    for k in ("mean", "stddev", "mad"): assert k in s, k
+    for name, e in r["counters"].items():
+        assert ("value" in e and e["time_running"] > 0) or e.get("unavailable"), (name, e)
+    assert r["counters"]["perf::task-clock"].get("value", 1) > 0
+' "$tmp/a.json"; then ok; else bad "results JSON of the tiny run"; fi
+
+# Conv with fused ReLU: analytic cost present, GFLOP/s computed.
+if $SB kernel $quick --impl ref --relu --events none -o "$tmp/b.json" mb1ic8ih5oc8kh3ph1 >/dev/null 2>&1 &&
+   py '
+import json, sys
+r = json.load(open(sys.argv[1]))["records"][0]
+assert r["cost"]["macs"] == 5*5*8*8*9 and r["fused"] == ["relu"] and r["gflops"] > 0 and r["counters"] == {}
+' "$tmp/b.json"; then ok; else bad "conv ref run with --relu"; fi
+
+# -o - writes the JSON (only) to stdout.
+if $SB kernel $quick --impl ref --events none -o - mb1ic8ih5oc8kh1 2>/dev/null | py 'import json,sys; json.load(sys.stdin)'; then ok
+else bad "-o - is not JSON on stdout"; fi
+
+# Compare a file with itself: every record matches, ratio 1.
+if $SB compare "$tmp/a.json" "$tmp/a.json" >"$tmp/cmp" 2>&1 && grep -q '^2 matched' "$tmp/cmp"; then ok
+else bad "compare with itself: $(cat "$tmp/cmp")"; fi
+
+# Bad input: one line on stderr, exit 2, nothing measured.
+expect_fail 2 "bad descriptor 'mb1icih5'" $SB kernel mb1icih5
+expect_fail 2 "bad descriptor 'ic64ih56oc64kh1zz2'.*unknown field" $SB kernel ic64ih56oc64kh1zz2
+expect_fail 2 "ic must be at least 1" $SB kernel mb1ic0ih5oc8kh1
+expect_fail 2 "too large" $SB kernel ic64ih99999999999oc8kh1
+expect_fail 2 "unknown event 'foo'.*--list-events" $SB kernel --events foo -o "$tmp/x.json" ic8ih5oc8kh1
+expect_fail 2 "unknown implementation 'nope'" $SB kernel --impl nope ic8ih5oc8kh1
+expect_fail 2 "unknown op 'conv2'" $SB kernel --op conv2 ic8ih5oc8kh1
+expect_fail 2 "--conn: expected 4 or 8" $SB kernel --op shift --conn 6 ic18ih5
+expect_fail 2 "no descriptor" $SB kernel --impl ref
+expect_fail 2 "unknown option '--bogus'" $SB kernel --bogus ic8ih5oc8kh1
+expect_fail 2 "cannot write $tmp/nodir/x.json" $SB kernel -o "$tmp/nodir/x.json" ic8ih5oc8kh1
+if [ ! -e "$tmp/x.json" ]; then ok; else bad "a failed run wrote its output"; fi
+echo 'ic8ih5oc8kh1 --op=shift ic18ih5 ic0ih5' >"$tmp/batch"
+expect_fail 2 "bad descriptor 'ic0ih5'" $SB kernel --batch-file "$tmp/batch"
+expect_fail 2 "$tmp/a.json.nope" $SB compare "$tmp/a.json" "$tmp/a.json.nope"
+echo '{"schema": "other"}' >"$tmp/foreign.json"
+expect_fail 2 "foreign.json: not a shiftbench results file" $SB compare "$tmp/a.json" "$tmp/foreign.json"
+echo '{"schema": "shiftbench-results", "version": 99, "kind": "net", "records": []}' >"$tmp/v99.json"
+expect_fail 2 "v99.json: results version 99" $SB compare "$tmp/v99.json" "$tmp/a.json"
+echo 'not json' >"$tmp/broken.json"
+expect_fail 2 "broken.json:1:" $SB compare "$tmp/broken.json" "$tmp/a.json"
+expect_fail 2 "takes two results files" $SB compare "$tmp/a.json"
+expect_fail 2 "--threads: expected" $SB peak --threads 0
+finish
