@@ -267,9 +267,18 @@ int counters_list_events(FILE *f) {
             memset(&ei, 0, sizeof ei);
             ei.size = sizeof ei;
             if (pfm_get_event_info(i, PFM_OS_PERF_EVENT_EXT, &ei) != PFM_SUCCESS) continue;
-            char full[256];
+            char full[256], um[512] = "";
             snprintf(full, sizeof full, "%s::%s", pi.name, ei.name);
-            fprintf(f, "%-44s %s\n", full, ei.desc ? ei.desc : "");
+            /* Umasks complete a name (perf::PERF_COUNT_HW_CACHE_LL:READ:MISS). */
+            for (int a = 0; a < ei.nattrs; a++) {
+                pfm_event_attr_info_t ai;
+                memset(&ai, 0, sizeof ai);
+                ai.size = sizeof ai;
+                if (pfm_get_event_attr_info(i, a, PFM_OS_PERF_EVENT_EXT, &ai) == PFM_SUCCESS &&
+                    ai.type == PFM_ATTR_UMASK && strlen(um) + strlen(ai.name) + 2 < sizeof um)
+                    snprintf(um + strlen(um), sizeof um - strlen(um), "%s%s", um[0] ? " " : " [umasks: ", ai.name);
+            }
+            fprintf(f, "%-44s %s%s%s\n", full, ei.desc ? ei.desc : "", um, um[0] ? "]" : "");
         }
     }
     return 0;
