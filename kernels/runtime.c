@@ -42,7 +42,12 @@ void runtime_fix_openblas_core(char **argv, int keep) {
     const char *core = openblas_get_corename();
     if (!core) core = "unknown";
     const char *want = better_core(core);
-    if (!want || keep || getenv("OPENBLAS_CORETYPE")) return;
+    if (!want || keep) return;
+    if (getenv("OPENBLAS_CORETYPE")) {   /* the user's choice stands, but never silently */
+        fprintf(stderr, "shiftbench: warning: OPENBLAS_CORETYPE=%s keeps OpenBLAS on core '%s' although "
+                "this CPU could run %s\n", getenv("OPENBLAS_CORETYPE"), core, want);
+        return;
+    }
     if (getenv("SHIFTBENCH_REEXEC")) {   /* we already re-ran once: never loop */
         fprintf(stderr, "shiftbench: warning: OpenBLAS still runs core '%s' after a re-run\n", core);
         return;
