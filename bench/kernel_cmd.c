@@ -58,9 +58,10 @@ static int usage(FILE *f, int rc) {
         "  --threads N        threads for every library and kernel (default 1)\n"
         "  --min-time S       minimum timed seconds per measurement (default 0.2)\n"
         "  --min-reps N       minimum repetitions (default 5)\n"
-        "  --max-reps N       maximum repetitions (default 10000)\n"
+        "  --max-reps N       maximum repetitions (default 1000)\n"
         "  --warmup N         untimed runs first (default 2)\n"
-        "  --cold             flush the caches before every repetition (flush not timed)\n"
+        "  --cold             flush the caches before every repetition (not timed; --min-time\n"
+        "                     then counts wall time, flushes included)\n"
         "  --events LIST      counters, comma separated; 'default' or 'none' (see --list-events)\n"
         "  --seed N           inputs and weights from this seed (default 1)\n"
         "  --peak             measure the FMA peak first and report %% of peak\n"
@@ -157,7 +158,7 @@ static int impl_known(const char *name) {
 static int parse_args(int argc, char **argv, kopts *k) {
     const char *v, *impl_arg = NULL, *events_arg = NULL;
     const char *descs[MAX_JOBS], *batch = NULL;
-    int ndesc = 0, rc;
+    int ndesc = 0, rc, max_given = 0;
     long n;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -173,7 +174,7 @@ static int parse_args(int argc, char **argv, kopts *k) {
         else if (opt(argc, argv, &i, "--threads", &v)) { NEED("--threads"); if (parse_long(v, 1, 4096, &k->threads)) return fail_msg("--threads: expected 1..4096, got '%s'", v); }
         else if (opt(argc, argv, &i, "--min-time", &v)) { NEED("--min-time"); if (parse_double(v, &k->mo.min_time) || k->mo.min_time < 0 || k->mo.min_time > 3600) return fail_msg("--min-time: expected seconds in [0, 3600], got '%s'", v); }
         else if (opt(argc, argv, &i, "--min-reps", &v)) { NEED("--min-reps"); if (parse_long(v, 1, 1000000, &n)) return fail_msg("--min-reps: expected 1..1000000, got '%s'", v); k->mo.min_reps = (int)n; }
-        else if (opt(argc, argv, &i, "--max-reps", &v)) { NEED("--max-reps"); if (parse_long(v, 1, 100000000, &n)) return fail_msg("--max-reps: expected 1..100000000, got '%s'", v); k->mo.max_reps = (int)n; }
+        else if (opt(argc, argv, &i, "--max-reps", &v)) { NEED("--max-reps"); if (parse_long(v, 1, 100000000, &n)) return fail_msg("--max-reps: expected 1..100000000, got '%s'", v); k->mo.max_reps = (int)n; max_given = 1; }
         else if (opt(argc, argv, &i, "--warmup", &v)) { NEED("--warmup"); if (parse_long(v, 0, 1000000, &n)) return fail_msg("--warmup: expected 0..1000000, got '%s'", v); k->mo.warmup = (int)n; }
         else if (opt(argc, argv, &i, "--events", &v)) { NEED("--events"); events_arg = v; }
         else if (opt(argc, argv, &i, "--seed", &v)) { NEED("--seed"); if (parse_long(v, 0, INT32_MAX, &k->seed)) return fail_msg("--seed: expected 0..%d, got '%s'", INT32_MAX, v); }
@@ -186,7 +187,7 @@ static int parse_args(int argc, char **argv, kopts *k) {
 #undef NEED
     }
     if (k->mo.max_reps < k->mo.min_reps) {
-        if (k->mo.max_reps != 10000) return fail_msg("--max-reps %d is below --min-reps %d", k->mo.max_reps, k->mo.min_reps);
+        if (max_given) return fail_msg("--max-reps %d is below --min-reps %d", k->mo.max_reps, k->mo.min_reps);
         k->mo.max_reps = k->mo.min_reps;
     }
     /* Descriptors on the command line take the global --op/--conn/--relu, wherever given. */

@@ -11,9 +11,10 @@
 
 typedef struct {
     int warmup;        /* untimed runs first (default 2) */
-    double min_time;   /* seconds of timed runs at least (default 0.2) */
+    double min_time;   /* seconds of timed runs at least (default 0.2); cold: wall seconds,
+                          flushes included */
     int min_reps;      /* timed runs at least (default 5) */
-    int max_reps;      /* timed runs at most, even when min_time is not reached (default 10000) */
+    int max_reps;      /* timed runs at most, even when min_time is not reached (default 1000) */
     int cold;          /* flush the caches before every run (flush not timed; default 0) */
 } measure_opts;
 
