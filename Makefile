@@ -19,6 +19,9 @@ OPT ?= -O3
 CFLAGS ?= $(OPT) -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -fopenmp $(BLAS_CFLAGS) $(JANSSON_CFLAGS) \
           -DSHIFTBENCH_ARCH_DIR='"$(PREFIX)/share/shiftbench/arch"' -MMD -MP
+# The context block of every results file records the flags the code was built with.
+SB_CFLAGS_STR := $(subst ',,$(subst ",,$(CFLAGS)))
+$(BUILD)/bench/context.o: CFLAGS += -DSHIFTBENCH_CFLAGS='"$(SB_CFLAGS_STR)"'
 LDLIBS += $(BLAS_LIBS) $(addprefix -Wl$(comma)-rpath$(comma),$(BLAS_DIR)) -ldnnl -lpfm $(JANSSON_LIBS) -lm
 comma := ,
 
@@ -73,3 +76,105 @@ clean:
 	rm -rf $(BUILD) shiftbench
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/bench/main.d
+
+# ---- Robustness checks (README "Reliability"); CI runs all three after `make test`. ----
+
+# The executable inside a build directory (check-asan's sanitized one).
+$(BUILD)/shiftbench: $(BUILD)/bench/main.o $(BUILD)/libshiftbench.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Packages CI needs beyond `make deps`: clang + libFuzzer for `make fuzz`, and valgrind.
+CI_PKGS := clang libclang-rt-14-dev valgrind
+deps-ci:
+	@sh tests/deps.sh $(DEPS_PKGS) $(CI_PKGS)
+
+# make check-asan: every test (tests/run.sh: test binaries and tests/cli_*.sh) built with
+# AddressSanitizer + UndefinedBehaviorSanitizer into $(ASAN_BUILD)/. gcc, not clang:
+# clang's -fopenmp needs libomp, a second OpenMP runtime beside the libgomp that OpenBLAS
+# and oneDNN use. Reports go to $(ASAN_BUILD)/log/ (a report inside a test that expects a
+# failure, or in a pipe, would otherwise go unseen); any report there fails the target.
+# LSan suppressions (third-party libraries only): tests/lsan.supp.
+ASAN_BUILD := build-asan
+ASAN_OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:exitcode=86:detect_stack_use_after_return=1:log_path=$(CURDIR)/$(ASAN_BUILD)/log/asan \
+            LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86:log_path=$(CURDIR)/$(ASAN_BUILD)/log/ubsan \
+            SB=$(ASAN_BUILD)/shiftbench SHIFTBENCH_ARCH=$(CURDIR)/arch
+check-asan: deps
+	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CC=gcc OPT="$(ASAN_OPT)" \
+	  $(ASAN_BUILD)/shiftbench $(TEST_SRC:tests/%.c=$(ASAN_BUILD)/tests/%)
+	@rm -rf $(ASAN_BUILD)/log && mkdir -p $(ASAN_BUILD)/log
+	@$(ASAN_ENV) sh tests/run.sh $(TEST_SRC:tests/%.c=$(ASAN_BUILD)/tests/%); rc=$$?; \
+	 for f in $(ASAN_BUILD)/log/*; do [ -e "$$f" ] || continue; echo "== sanitizer report $$f =="; head -n 60 "$$f"; rc=1; done; \
+	 [ $$rc = 0 ] && echo "check-asan: no sanitizer reports" || { echo "check-asan: FAILED"; exit 1; }
+
+# make fuzz [FUZZ_TIME=60]: builds every tests/fuzz/fuzz_NAME.c with clang and libFuzzer
+# (+ ASan, UBSan; leaks are findings too), replays its seeds (tests/fuzz/corpus/NAME/) and
+# past crashes (tests/fuzz/regress/NAME/), then fuzzes it for FUZZ_TIME seconds. New inputs
+# go to $(FUZZ_BUILD)/corpus/NAME/, a crash to $(FUZZ_BUILD)/crash-NAME-*: copy it into
+# tests/fuzz/regress/NAME/ (and into a test of the part it broke) once fixed.
+# To add a target: write tests/fuzz/fuzz_NAME.c (LLVMFuzzerTestOneInput), seeds in
+# tests/fuzz/corpus/NAME/, and FUZZ_SRC_NAME below: the library sources it needs, compiled
+# with clang into $(FUZZ_BUILD)/obj/ and linked with --gc-sections (so a source whose unused
+# functions call OpenBLAS or oneDNN links without them); FUZZ_LIBS_NAME adds libraries.
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 60
+FUZZ_BUILD := build-fuzz
+FUZZ_SAN := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-bitwise-conditional-parentheses \
+               -Wno-bitwise-instead-of-logical $(JANSSON_CFLAGS) \
+               -ffunction-sections -fdata-sections -DFUZZ_ARCH_DIR='"$(CURDIR)/arch"'
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_SRC_arch := common/util.c arch/load.c arch/expand.c arch/dir.c kernels/op.c analysis/cost.c \
+                 analysis/receptive_field.c
+FUZZ_SRC_desc := common/util.c bench/desc.c kernels/op.c
+FUZZ_SRC_results := common/util.c bench/results.c bench/context.c analysis/cost.c kernels/op.c
+# Sources linked only for a symbol or two: no coverage instrumentation (its sections keep
+# every function alive), so --gc-sections drops their unused functions.
+FUZZ_NOCOV := bench/context.c
+FUZZ_ENV := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_SAN) $(if $(filter $*.c,$(FUZZ_NOCOV)),,-fsanitize=fuzzer-no-link) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+define FUZZ_RULE
+$(FUZZ_BUILD)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_SRC_$(1):%.c=$(FUZZ_BUILD)/obj/%.o)
+	@$(if $(FUZZ_SRC_$(1)),:,echo "tests/fuzz/fuzz_$(1).c: list its sources in FUZZ_SRC_$(1) (Makefile)" >&2; exit 1)
+	$$(FUZZ_CC) $$(FUZZ_SAN) -fsanitize=fuzzer $$(FUZZ_CFLAGS) -Wl,--gc-sections -o $$@ $$^ \
+	  $$(FUZZ_LIBS_$(1)) $$(JANSSON_LIBS) -lm
+endef
+$(foreach t,$(FUZZ_NAMES),$(eval $(call FUZZ_RULE,$(t))))
+
+fuzz-build: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
+
+fuzz: fuzz-build
+	@rc=0; for t in $(FUZZ_NAMES); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+	  seeds=$$(ls -d tests/fuzz/corpus/$$t tests/fuzz/regress/$$t 2>/dev/null); \
+	  echo "== fuzz_$$t: replaying $$seeds, then $(FUZZ_TIME) s"; \
+	  if ! $(FUZZ_ENV) $(FUZZ_BUILD)/fuzz_$$t -runs=0 $$seeds >$(FUZZ_BUILD)/fuzz_$$t.log 2>&1 || \
+	     ! $(FUZZ_ENV) $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
+	         -artifact_prefix=$(FUZZ_BUILD)/crash-$$t- -print_final_stats=1 \
+	         $(FUZZ_BUILD)/corpus/$$t $$seeds >>$(FUZZ_BUILD)/fuzz_$$t.log 2>&1; then \
+	    echo "fuzz_$$t: FAILED (log: $(FUZZ_BUILD)/fuzz_$$t.log)"; grep -A40 -m1 -E '^==[0-9]+==|runtime error|SUMMARY' \
+	      $(FUZZ_BUILD)/fuzz_$$t.log | head -n 60; rc=1; \
+	  else grep -E '^stat::number_of_executed_units|^Done' $(FUZZ_BUILD)/fuzz_$$t.log | tail -n 2 | sed "s/^/fuzz_$$t: /"; fi; \
+	done; exit $$rc
+
+# make valgrind: memcheck on tiny `shiftbench net` runs, one per implementation (and one
+# with the default counters); any error or leak fails. tests/valgrind.supp: library noise.
+VALGRIND_NET := ./shiftbench net resnet50 --set widths=4,4,4,4 --set stem_width=8 --set classes=10 \
+                --resolution 32 --min-reps 1 --min-time 0 --warmup 0
+valgrind: all
+	@mkdir -p $(BUILD)
+	@for run in "--impl ref --events none" "--impl own --events none" "--impl openblas --events none" \
+	            "--impl onednn --events none" "--impl ref --threads 1"; do \
+	  echo "valgrind: shiftbench net ... $$run"; \
+	  valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
+	    --show-leak-kinds=definite,indirect,possible --suppressions=tests/valgrind.supp --num-callers=30 \
+	    $(VALGRIND_NET) $$run -o $(BUILD)/valgrind.json >/dev/null || { echo "valgrind: FAILED ($$run)"; exit 1; }; \
+	done; echo "valgrind: clean"
+
+.PHONY: deps-ci check-asan fuzz fuzz-build valgrind
+-include $(wildcard $(FUZZ_BUILD)/obj/*/*.d)

@@ -139,6 +139,8 @@ json_t *context_build(void) {
         json_object_set_new(c, "openblas_coretype", str(forced));
         /* runtime_fix_openblas_core marks its own re-run; otherwise the user set it. */
         json_object_set_new(c, "openblas_coretype_by", str(getenv("SHIFTBENCH_REEXEC") ? "shiftbench" : "environment"));
+        const char *was = getenv("SHIFTBENCH_OPENBLAS_CORETYPE_WAS");
+        if (was) json_object_set_new(c, "openblas_coretype_replaced", str(was));
     }
     json_object_set_new(c, "onednn_version", str(runtime_onednn_version()));
     json_object_set_new(c, "onednn_isa", str(runtime_onednn_isa()));

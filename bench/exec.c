@@ -12,6 +12,12 @@ static const char *const IMPLS[] = { "ref", "own", "openblas", "onednn", "best",
 
 const char *exec_impl_names(void) { return "ref, own, openblas, onednn, best"; }
 
+int exec_impl_valid(const char *impl) {
+    for (int i = 0; IMPLS[i]; i++)
+        if (!strcmp(impl, IMPLS[i])) return 1;
+    return 0;
+}
+
 /* splitmix64: tiny, seedable, good enough for test data. */
 static uint64_t next_u64(uint64_t *s) {
     uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
@@ -166,9 +172,7 @@ int exec_footprint(const network *net, uint64_t *bytes, char *err, size_t errlen
 
 int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, size_t errlen) {
     memset(ex, 0, sizeof *ex);
-    int known = 0;
-    for (int i = 0; IMPLS[i]; i++) known |= !strcmp(o->impl, IMPLS[i]);
-    if (!known) return set_err(err, errlen, "unknown implementation '%s' (choose from: %s)", o->impl, exec_impl_names());
+    if (!exec_impl_valid(o->impl)) return set_err(err, errlen, "unknown implementation '%s' (choose from: %s)", o->impl, exec_impl_names());
     ex->net = net;
     snprintf(ex->impl, sizeof ex->impl, "%s", o->impl);
     int best = !strcmp(o->impl, "best");

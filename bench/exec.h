@@ -60,6 +60,7 @@ void exec_free(executor *ex);
 
 /* The implementations --impl accepts, for messages: "ref, own, openblas, onednn, best". */
 const char *exec_impl_names(void);
+int exec_impl_valid(const char *impl);
 
 /* Fills x[0..n) with uniform values in [-scale, scale] from a seeded generator. */
 void exec_fill_random(float *x, size_t n, float scale, uint64_t *state);

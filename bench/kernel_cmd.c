@@ -363,6 +363,7 @@ static int run_all(kopts *k) {
     if (results_check_writable(path, !k->out, err, sizeof err)) return fail_msg("%s", err);
     counters *ctr = counters_open(k->events, k->nevents, err, sizeof err);
     if (!ctr) return fail_msg("%s", err);
+    runtime_fix_openblas_core();
     runtime_set_threads((int)k->threads);
     signals_install();
     FILE *tab = strcmp(path, "-") ? stdout : stderr;

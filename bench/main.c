@@ -16,6 +16,7 @@ static const struct {
     { "kernel", cmd_kernel, "time kernel implementations on benchdnn-style descriptors (results JSON)" },
     { "peak", cmd_peak, "measure the FMA peak and copy bandwidth of this machine (results JSON)" },
     { "compare", cmd_compare, "compare two results files: ratios of medians, Mann-Whitney p-values" },
+    { "plot", cmd_plot, "charts (SVG, PNG) and results/report.md from results, costs and accuracies" },
 };
 
 static void usage(FILE *f) {
@@ -34,7 +35,7 @@ int main(int argc, char **argv) {
         else return fail_msg("unknown option '%s' (see shiftbench --help)", argv[i]);
     }
     if (i >= argc) { usage(stderr); return 2; }
-    runtime_fix_openblas_core(argv, keep);
+    runtime_init(argv, keep);
     for (size_t c = 0; c < sizeof commands / sizeof *commands; c++)
         if (!strcmp(argv[i], commands[c].name)) return commands[c].fn(argc - i, argv + i);
     return fail_msg("unknown command '%s' (try: shiftbench --help)", argv[i]);

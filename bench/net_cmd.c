@@ -10,16 +10,20 @@
 #include "../analysis/cost.h"
 #include "../common/util.h"
 #include "../kernels/runtime.h"
+#include "checkpoint.h"
 #include "commands.h"
 #include "context.h"
 #include "counters.h"
 #include "exec.h"
 #include "net_timing.h"
+#include "npy.h"
 #include "results.h"
 #include "signals.h"
 
 typedef struct {
     const char *net, *impl, *out, *events;
+    const char *weights, *input, *output;   /* --weights, --input, --output */
+    double bn_eps;
     int threads, batch, resolution;
     long seed;
     measure_opts mo;
@@ -32,7 +36,9 @@ static void usage(FILE *f) {
     fprintf(f,
         "usage: shiftbench net NET [--impl ref|own|openblas|onednn|best] [--batch N] [--threads N]\n"
         "                      [--resolution N] [--set KNOB=VALUE]... [--min-time S] [--min-reps N]\n"
-        "                      [--warmup N] [--cold] [--events LIST|none] [--seed N] [-o FILE|-]\n\n"
+        "                      [--warmup N] [--cold] [--events LIST|none] [--seed N] [-o FILE|-]\n"
+        "                      [--weights FILE.safetensors [--bn-eps E]] [--input FILE.npy]\n"
+        "                      [--output FILE.npy]\n\n"
         "Builds NET (a name under arch/ or an arch file) with seeded random weights, runs forward\n"
         "passes and times every layer inside the pass, then the pass alone. Prints a per-layer\n"
         "table and writes results JSON (results/SCHEMA.md) to results/ or FILE (- = stdout).\n\n"
@@ -45,7 +51,14 @@ static void usage(FILE *f) {
         "  --events LIST  libpfm4 event names, comma-separated, or none (default: cycles,\n"
         "                 instructions, LLC misses, branch misses, task-clock, page-faults,\n"
         "                 context-switches; list them with: shiftbench kernel --list-events)\n"
-        "  --seed N       weights and input (default 1)\n");
+        "  --seed N       weights and input (default 1)\n"
+        "  --weights F    real weights: a safetensors file with PyTorch state_dict names (conv1.weight,\n"
+        "                 bn1.running_var, layer1.0.conv1.weight, fc.bias, ...; the IR's layer names,\n"
+        "                 see shiftbench cost --layers NET); BN is folded into the convs at load\n"
+        "  --bn-eps E     the BN epsilon for folding (default 1e-5, PyTorch's)\n"
+        "  --input F      the input batch: a float32 .npy of shape [N, 3, H, W] (PyTorch's NCHW;\n"
+        "                 N = --batch, H = W = --resolution); default: seeded random\n"
+        "  --output F     write the logits of the input, float32 .npy [N, classes]\n");
 }
 
 static int parse(int argc, char **argv, net_args *a) {
@@ -53,6 +66,7 @@ static int parse(int argc, char **argv, net_args *a) {
     a->impl = "onednn";
     a->seed = 1;
     a->best_time = 0.02;
+    a->bn_eps = -1;
     measure_opts_default(&a->mo);
     a->mo.min_time = 1.0;
     static char setbuf[2][64];
@@ -72,6 +86,16 @@ static int parse(int argc, char **argv, net_args *a) {
         if (!strcmp(o, "--impl")) a->impl = val;
         else if (!strcmp(o, "-o")) a->out = val;
         else if (!strcmp(o, "--events")) a->events = val;
+        else if (!strcmp(o, "--weights")) a->weights = val;
+        else if (!strcmp(o, "--input")) a->input = val;
+        else if (!strcmp(o, "--output")) {
+            if (!strcmp(val, "-")) return fail_msg("net: --output needs a file name (stdout carries the table)");
+            a->output = val;
+        }
+        else if (!strcmp(o, "--bn-eps")) {
+            if (parse_double(val, &d) || !(d >= 0) || d > 1) return fail_msg("net: --bn-eps '%s': expected a number in [0, 1]", val);
+            a->bn_eps = d;
+        }
         else if (!strcmp(o, "--set")) {
             if (a->ov.n >= 60) return fail_msg("net: too many --set options");
             a->ov.kv[a->ov.n++] = val;
@@ -95,6 +119,10 @@ static int parse(int argc, char **argv, net_args *a) {
         } else return fail_msg("net: unknown option '%s' (see shiftbench net --help)", o);
     }
     if (!a->net) return fail_msg("net: name a network (see shiftbench net --help)");
+    if (!exec_impl_valid(a->impl))
+        return fail_msg("net: unknown implementation '%s' (choose from: %s)", a->impl, exec_impl_names());
+    if (a->bn_eps >= 0 && !a->weights) return fail_msg("net: --bn-eps needs --weights");
+    if (a->bn_eps < 0) a->bn_eps = CKPT_BN_EPS;
     if (a->mo.max_reps < a->mo.min_reps) a->mo.max_reps = a->mo.min_reps;
     return 0;
 }
@@ -146,11 +174,15 @@ static json_t *settings_json(const net_args *a, const executor *ex, int threads)
     json_t *set = json_array();
     for (int i = 0; i < a->ov.n; i++) json_array_append_new(set, json_string(a->ov.kv[i]));
     json_t *ev = json_array();
-    return json_pack("{s:s,s:s,s:i,s:i,s:i,s:f,s:i,s:i,s:b,s:I,s:o,s:o,s:f}", "network", ex->net->name, "impl", a->impl,
+    json_t *s = json_pack("{s:s,s:s,s:i,s:i,s:i,s:f,s:i,s:i,s:b,s:I,s:o,s:o,s:f}", "network", ex->net->name, "impl", a->impl,
                      "batch", ex->net->knobs.batch, "resolution", ex->net->knobs.resolution, "threads", threads,
                      "min_time_s", a->mo.min_time, "min_reps", a->mo.min_reps, "warmup", a->mo.warmup,
                      "cold", a->mo.cold, "seed", (json_int_t)a->seed, "set", set, "events", ev,
                      "best_time_s", a->best_time);
+    json_object_set_new(s, "weights", a->weights ? json_string(a->weights) : json_null());
+    if (a->weights) json_object_set_new(s, "bn_eps", json_real(a->bn_eps));
+    json_object_set_new(s, "input", a->input ? json_string(a->input) : json_null());
+    return s;
 }
 
 static void print_table(const executor *ex, const net_timing *t, const cost *costs, double peak) {
@@ -172,6 +204,26 @@ static void print_table(const executor *ex, const net_timing *t, const cost *cos
            t->pass.n, pass > 0 ? 100 * (sum - pass) / pass : 0);
 }
 
+/* --input: a float32 .npy [N, 3, H, W] matching the network's input, as NHWC. */
+static float *load_input(const char *path, const network *net, char *err, size_t errlen) {
+    npy_array a;
+    if (npy_read(path, &a, err, errlen)) return NULL;
+    const ir_tensor *x = &net->tensors[net->input];
+    int64_t want[4] = { x->n, x->c, x->h, x->w };
+    int same = a.ndim == 4;
+    for (int i = 0; same && i < 4; i++) same = a.shape[i] == want[i];
+    float *nhwc = same ? malloc(a.n * sizeof *nhwc) : NULL;
+    if (!same) {
+        char got[160], exp[160];
+        set_err(err, errlen, "%s: shape %s does not match %s's input [N, C, H, W] = %s (--batch and --resolution set N "
+                "and H = W)", path, npy_shape_str(a.ndim, a.shape, got, sizeof got), net->name,
+                npy_shape_str(4, want, exp, sizeof exp));
+    } else if (!nhwc) set_err(err, errlen, "out of memory");
+    else checkpoint_nchw_to_nhwc(a.data, nhwc, x->n, x->c, x->h, x->w);
+    npy_free(&a);
+    return nhwc;
+}
+
 int cmd_net(int argc, char **argv) {
     net_args a;
     if (parse(argc, argv, &a)) return 2;
@@ -185,6 +237,8 @@ int cmd_net(int argc, char **argv) {
     json_t *doc = NULL;
     cost *costs = NULL;
     network_cost nc = { 0 };
+    checkpoint ck = { 0 };
+    float *input = NULL;
 
     runtime_set_threads(a.threads);
     int threads = runtime_threads();
@@ -193,6 +247,15 @@ int cmd_net(int argc, char **argv) {
     uint64_t need, avail = mem_available();
     if (network_cost_of(&net, &nc, err, sizeof err) || exec_footprint(&net, &need, err, sizeof err) ||
         results_check_writable(path, !a.out, err, sizeof err)) {
+        rc = fail_msg("%s", err);
+        goto out;
+    }
+    if (a.weights && (checkpoint_open(&ck, a.weights, a.bn_eps, err, sizeof err) ||
+                      checkpoint_check(&ck, &net, err, sizeof err))) {
+        rc = fail_msg("%s", err);
+        goto out;
+    }
+    if (a.input && !(input = load_input(a.input, &net, err, sizeof err))) {
         rc = fail_msg("%s", err);
         goto out;
     }
@@ -218,14 +281,25 @@ int cmd_net(int argc, char **argv) {
     free(evbuf);
     if (!ctr) { rc = fail_msg("%s", err); goto out; }
 
+    runtime_fix_openblas_core();
     signals_install();
     double t0 = now_sec();
     exec_opts eo = { .impl = a.impl, .seed = (uint64_t)a.seed, .best_time = a.best_time,
-                     .progress = plan_progress, .progress_ctx = &t0 };
+                     .progress = plan_progress, .progress_ctx = &t0, .input = input };
+    if (a.weights) {
+        eo.weights = checkpoint_weights;
+        eo.weights_ctx = &ck;
+    }
     if (exec_plan(&ex, &net, &eo, err, sizeof err)) {
         if (isatty(2)) fputc('\n', stderr);
         rc = fail_msg("%s", err);
         goto out;
+    }
+    if (a.output) {   /* planning ran every step once on the input: these are its logits */
+        int64_t shape[2] = { net.tensors[net.output].n, net.tensors[net.output].c };
+        if (isatty(2)) fputc('\n', stderr);
+        if (npy_write(a.output, exec_output(&ex), 2, shape, err, sizeof err)) { rc = fail_msg("%s", err); goto out; }
+        if (strcmp(a.output, "-")) fprintf(stderr, "wrote logits %s\n", a.output);
     }
     int bad = first_nonfinite(&ex);
     if (bad >= 0) {
@@ -283,5 +357,7 @@ out:
     counters_close(ctr);
     network_cost_free(&nc);
     network_free(&net);
+    checkpoint_close(&ck);
+    free(input);
     return rc;
 }

@@ -211,6 +211,7 @@ int cmd_peak(int argc, char **argv) {
     if (!out) results_default_path(path, sizeof path, "peak", "fma-copy", fma_pick().isa, nt, 1);
     else snprintf(path, sizeof path, "%s", out);
     if (results_check_writable(path, !out, err, sizeof err)) return fail_msg("%s", err);
+    runtime_fix_openblas_core();
     signals_install();
     json_t *records = json_array();
     peak_result p;

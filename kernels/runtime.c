@@ -38,30 +38,39 @@ static const char *better_core(const char *core) {
     return NULL;
 }
 
-void runtime_fix_openblas_core(char **argv, int keep) {
+static char **saved_argv;
+static int saved_keep;
+
+void runtime_init(char **argv, int keep) {
+    saved_argv = argv;
+    saved_keep = keep;
+}
+
+void runtime_fix_openblas_core(void) {
     const char *core = openblas_get_corename();
     if (!core) core = "unknown";
     const char *want = better_core(core);
-    if (!want || keep) return;
-    if (getenv("OPENBLAS_CORETYPE")) {   /* the user's choice stands, but never silently */
-        fprintf(stderr, "shiftbench: warning: OPENBLAS_CORETYPE=%s keeps OpenBLAS on core '%s' although "
-                "this CPU could run %s\n", getenv("OPENBLAS_CORETYPE"), core, want);
-        return;
-    }
+    if (!want || saved_keep || !saved_argv) return;
     if (getenv("SHIFTBENCH_REEXEC")) {   /* we already re-ran once: never loop */
         fprintf(stderr, "shiftbench: warning: OpenBLAS still runs core '%s' after a re-run\n", core);
         return;
     }
-    fprintf(stderr, "shiftbench: OpenBLAS picked core '%s' on a CPU with %s; re-running with "
+    const char *env = getenv("OPENBLAS_CORETYPE");
+    char from[96];
+    if (env) snprintf(from, sizeof from, "OPENBLAS_CORETYPE=%s in the environment", env);
+    else snprintf(from, sizeof from, "OpenBLAS's own detection");
+    fprintf(stderr, "shiftbench: OpenBLAS runs core '%s' (%s) on a CPU with %s; re-running with "
             "OPENBLAS_CORETYPE=%s (--keep-openblas-core keeps it)\n",
-            core, strcmp(want, "HASWELL") == 0 ? "AVX2" : "AVX-512", want);
+            core, from, strcmp(want, "HASWELL") == 0 ? "AVX2" : "AVX-512", want);
     fflush(NULL);
+    if (env) setenv("SHIFTBENCH_OPENBLAS_CORETYPE_WAS", env, 1);
     setenv("OPENBLAS_CORETYPE", want, 1);
     setenv("SHIFTBENCH_REEXEC", "1", 1);
-    execv("/proc/self/exe", argv);
+    execv("/proc/self/exe", saved_argv);
     /* exec failed: carry on with the library's choice; results record the core. */
     fprintf(stderr, "shiftbench: warning: cannot re-run (%s); keeping core '%s'\n", strerror(errno), core);
-    unsetenv("OPENBLAS_CORETYPE");
+    if (env) setenv("OPENBLAS_CORETYPE", env, 1);
+    else unsetenv("OPENBLAS_CORETYPE");
     unsetenv("SHIFTBENCH_REEXEC");
 }
 

@@ -3,12 +3,16 @@
 #ifndef SHIFTBENCH_RUNTIME_H
 #define SHIFTBENCH_RUNTIME_H
 
-/* Call first thing in main. When OpenBLAS picked a fallback core (e.g. "Prescott" or
- * "Haswell") on a CPU with a better one (AVX-512), re-executes the process with
- * OPENBLAS_CORETYPE set (it is read when the library loads) and says so on stderr.
- * keep != 0 (--keep-openblas-core) keeps the library's own choice. Returns normally
- * when nothing needs changing. */
-void runtime_fix_openblas_core(char **argv, int keep);
+/* main() hands over its argv and --keep-openblas-core here, first thing. */
+void runtime_init(char **argv, int keep);
+
+/* Commands that measure call this once their arguments are checked (so a bad option
+ * gets its one-line error and nothing else). When OpenBLAS runs a fallback core (e.g.
+ * "Prescott" or "Haswell") on a CPU with a better one (AVX-512), whether by its own
+ * detection or by OPENBLAS_CORETYPE in the environment, re-executes the process with
+ * OPENBLAS_CORETYPE set (the library reads it when it loads) and says so on stderr.
+ * --keep-openblas-core keeps the library's choice. Returns when nothing needs changing. */
+void runtime_fix_openblas_core(void);
 
 void runtime_set_threads(int n);         /* n <= 0: all online cores */
 int runtime_threads(void);

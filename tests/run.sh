@@ -9,7 +9,7 @@ for t in "$@" tests/cli_*.sh; do
     case "$t" in *.sh) sh "$t" >"$log" 2>&1 ;; *) "$t" >"$log" 2>&1 ;; esac
     rc=$?
     line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-    p=$(echo "$line" | sed -n 's/.* \{0,1\}\([0-9][0-9]*\) passed.*/\1/p'); p=${p:-0}
+    p=$(echo "$line" | sed -n 's/\(.*[^0-9]\)\{0,1\}\([0-9][0-9]*\) passed.*/\2/p'); p=${p:-0}
     f=$(echo "$line" | sed -n 's/.*passed, \([0-9][0-9]*\) failed.*/\1/p'); f=${f:-0}
     if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi   # crashed or exited badly
     if [ "$f" != 0 ]; then

@@ -13,7 +13,8 @@ int main(void) {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     CHECK(runtime_threads() == cores, "all cores: omp %d, online %ld", runtime_threads(), cores);
     CHECK(runtime_openblas_threads() >= 1, "openblas threads %d", runtime_openblas_threads());
-    runtime_fix_openblas_core((char *[]){ "test_runtime", NULL }, 1);   /* keep: returns */
+    runtime_init((char *[]){ "test_runtime", NULL }, 1);
+    runtime_fix_openblas_core();   /* keep: returns */
     CHECK(runtime_openblas_core() && *runtime_openblas_core(), "openblas core name");
     const char *v = runtime_onednn_version();
     CHECK(v && strchr(v, '.') && v[0] >= '1' && v[0] <= '9', "onednn version '%s'", v);
