@@ -17,11 +17,13 @@
 #include "exec.h"
 #include "net_timing.h"
 #include "npy.h"
+#include "peak.h"
 #include "results.h"
 #include "signals.h"
 
 typedef struct {
-    const char *net, *impl, *out, *events;
+    const char *net, *impl, *out, *events, *peak_file;
+    int no_peak;
     const char *weights, *input, *output;   /* --weights, --input, --output */
     double bn_eps;
     int threads, batch, resolution;
@@ -76,6 +78,7 @@ static int parse(int argc, char **argv, net_args *a) {
         double d;
         if (!strcmp(o, "--help") || !strcmp(o, "-h")) { usage(stdout); exit(0); }
         if (!strcmp(o, "--cold")) { a->mo.cold = 1; continue; }
+        if (!strcmp(o, "--no-peak")) { a->no_peak = 1; continue; }
         if (o[0] != '-') {
             if (a->net) return fail_msg("net: one network at a time ('%s' and '%s')", a->net, o);
             a->net = o;
@@ -86,6 +89,7 @@ static int parse(int argc, char **argv, net_args *a) {
         if (!strcmp(o, "--impl")) a->impl = val;
         else if (!strcmp(o, "-o")) a->out = val;
         else if (!strcmp(o, "--events")) a->events = val;
+        else if (!strcmp(o, "--peak")) a->peak_file = val;
         else if (!strcmp(o, "--weights")) a->weights = val;
         else if (!strcmp(o, "--input")) a->input = val;
         else if (!strcmp(o, "--output")) {
@@ -149,6 +153,34 @@ static void progress(const char *what, int done, int total, double elapsed, void
 
 static void plan_progress(int done, int total, void *ctx) {
     progress("preparing layer", done, total, now_sec() - *(double *)ctx, NULL);
+}
+
+/* The context "peak" object: from a peak results file, or measured now (briefly). */
+static json_t *get_peak(const net_args *a, int threads, char *err, size_t errlen) {
+    if (a->no_peak) return NULL;
+    if (a->peak_file) {
+        json_t *doc = results_load(a->peak_file, err, errlen);
+        if (!doc) return NULL;
+        json_t *p = json_object_get(json_object_get(doc, "context"), "peak");
+        int pt = (int)json_integer_value(json_object_get(p, "threads"));
+        if (!json_is_object(p) || !json_is_number(json_object_get(p, "gflops"))) {
+            set_err(err, errlen, "%s: not a `shiftbench peak` results file (no context.peak)", a->peak_file);
+            p = NULL;
+        } else if (pt != threads) {
+            set_err(err, errlen, "%s: peak measured on %d threads, this run uses %d", a->peak_file, pt, threads);
+            p = NULL;
+        }
+        json_incref(p);
+        json_decref(doc);
+        return p;
+    }
+    measure_opts o;
+    measure_opts_default(&o);
+    o.min_time = 0.05;
+    o.min_reps = 3;
+    peak_result pr;
+    if (peak_measure(threads, &o, &pr, NULL, err, errlen)) return NULL;
+    return peak_json(&pr);
 }
 
 /* The first step whose output holds a NaN or an infinity, or -1. */
@@ -234,7 +266,7 @@ int cmd_net(int argc, char **argv) {
     executor ex = { 0 };
     net_timing t = { 0 };
     counters *ctr = NULL;
-    json_t *doc = NULL;
+    json_t *doc = NULL, *peak = NULL;
     cost *costs = NULL;
     network_cost nc = { 0 };
     checkpoint ck = { 0 };
@@ -283,6 +315,9 @@ int cmd_net(int argc, char **argv) {
 
     runtime_fix_openblas_core();
     signals_install();
+    peak = get_peak(&a, threads, err, sizeof err);
+    if (!peak && !a.no_peak) { rc = fail_msg("%s", err); goto out; }
+    double peak_gflops = peak ? json_number_value(json_object_get(peak, "gflops")) : 0;
     double t0 = now_sec();
     exec_opts eo = { .impl = a.impl, .seed = (uint64_t)a.seed, .best_time = a.best_time,
                      .progress = plan_progress, .progress_ctx = &t0, .input = input };
@@ -316,6 +351,7 @@ int cmd_net(int argc, char **argv) {
     if (isatty(2)) fputc('\n', stderr);
 
     json_t *context = context_build();
+    if (peak) json_object_set(context, "peak", peak);
     json_object_set_new(context, "settings", settings_json(&a, &ex, threads));
     json_t *events = json_object_get(json_object_get(context, "settings"), "events");
     for (int i = 0; i < counters_count(ctr); i++) json_array_append_new(events, json_string(counters_name(ctr, i)));
@@ -331,7 +367,8 @@ int cmd_net(int argc, char **argv) {
         const ir_layer *L = &net.layers[st->layer];
         step_cost(&ex, i, &costs[i]);
         results_record_in in = { .name = L->name, .d = &st->k.d, .impl = st->k.impl->impl,
-                                 .impl_info = kernel_info(&st->k), .cost = &costs[i], .m = &t.step[i] };
+                                 .impl_info = kernel_info(&st->k), .cost = &costs[i], .m = &t.step[i],
+                                 .peak_gflops = costs[i].macs ? peak_gflops : 0 };
         json_t *r = results_record(&in);
         json_object_set_new(r, "stage", json_integer(L->stage));
         json_object_set_new(r, "block", json_string(L->block >= 0 ? net.blocks[L->block].name : ""));
@@ -341,15 +378,17 @@ int cmd_net(int argc, char **argv) {
         results_add_record(doc, r);
     }
     if (t.pass.n) {
-        results_record_in in = { .name = net.name, .impl = a.impl, .impl_info = a.impl, .cost = &nc.total, .m = &t.pass };
+        results_record_in in = { .name = net.name, .impl = a.impl, .impl_info = a.impl, .cost = &nc.total, .m = &t.pass,
+                                 .peak_gflops = peak_gflops };
         json_object_set_new(doc, "pass", results_record(&in));
     }
     results_set_complete(doc, !t.interrupted);
-    print_table(&ex, &t, costs, 0);
+    print_table(&ex, &t, costs, peak_gflops);
     if (results_write(doc, path, err, sizeof err)) { rc = fail_msg("%s", err); goto out; }
     if (strcmp(path, "-")) fprintf(stderr, "wrote %s%s\n", path, t.interrupted ? " (interrupted: complete = false)" : "");
     rc = t.interrupted ? EXIT_INTERRUPTED : 0;
 out:
+    json_decref(peak);
     json_decref(doc);
     free(costs);
     net_timing_free(&t, ex.nsteps);
