@@ -1,0 +1,47 @@
+/* Internal to `shiftbench plot`: what the data writer (plots/data.c), the report
+ * (plots/report.c) and the command (plots/plot_cmd.c) share. */
+#ifndef SHIFTBENCH_PLOT_H
+#define SHIFTBENCH_PLOT_H
+
+#include "extract.h"
+
+#define PLOT_MAX_IMPL 4
+#define PLOT_MAX_NETS 128
+#define PLOT_MAX_GROUPS 4
+#define PLOT_GROUP_NETS 4
+#define PLOT_MAX_PAIRS 16
+
+typedef struct {
+    /* options */
+    const char *results_dir, *out_dir, *report_path, *plots_dir, *acc_user, *cost_file;
+    int threads, batch;               /* the runs charted */
+    int nimpl;
+    char impl[PLOT_MAX_IMPL][32];     /* implementations charted, onednn first */
+    /* inputs */
+    pl_results res;
+    pl_accuracy acc;
+    pl_cost *cost;                    /* the cost of every network named anywhere */
+    int ncost;
+    /* what is charted */
+    int nnet, net[PLOT_MAX_NETS];     /* cost indices: comparison set, then other measured ones */
+    int npair, pair[PLOT_MAX_PAIRS][2];   /* 4C and 8C twins (cost indices) */
+    int ngroup, group_n[PLOT_MAX_GROUPS];
+    char group[PLOT_MAX_GROUPS][PLOT_GROUP_NETS][PL_NAME];   /* breakdown comparisons */
+    char datadir[1100];
+    char subtitle[768];               /* the machine and settings of the runs charted */
+    char cost_subtitle[512];
+    int mixed_machines;               /* runs from more than one CPU model */
+} plot_ctx;
+
+/* The run of net on impl at the charted threads and batch, or NULL. */
+const pl_run *plot_run(const plot_ctx *p, const char *net, const char *impl);
+int plot_cost_index(const plot_ctx *p, const char *name);
+/* "single-shift-50" for "single-shift-4c-50" (a 4C/8C pair's family label). */
+void plot_family_label(const char *name, char *buf, size_t len);
+
+/* Writes every .dat file and settings.gp into p->datadir. */
+int plot_write_data(const plot_ctx *p, char *err, size_t errlen);
+/* Writes the report (tables behind every chart, headlines, machine, settings). */
+int plot_write_report(const plot_ctx *p, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,305 @@
+/* results/report.md: the headlines, the machine and settings, and the table behind every
+ * chart. Same numbers as the data files: results, cost model, accuracy file. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/util.h"
+#include "plot.h"
+
+/* "−39%" / "+4%" / "±0%" (a relative to b). */
+static const char *pct(double a, double b, char *buf, size_t len) {
+    if (!(b > 0) || isnan(a)) { snprintf(buf, len, "n/a"); return buf; }
+    double d = (a / b - 1) * 100;
+    long r = lround(d);
+    if (r == 0) snprintf(buf, len, "%s0%%", d < 0 ? "−" : d > 0 ? "+" : "±");
+    else snprintf(buf, len, "%s%ld%%", r < 0 ? "−" : "+", r < 0 ? -r : r);
+    return buf;
+}
+
+static const char *fnum(double v, const char *fmt, char *buf, size_t len) {
+    if (isnan(v)) snprintf(buf, len, "–");
+    else snprintf(buf, len, fmt, v);
+    return buf;
+}
+
+static const char *machine(const plot_ctx *p) {
+    for (int k = 0; k < p->nimpl; k++)
+        for (int i = 0; i < p->nnet; i++) {
+            const pl_run *r = plot_run(p, p->cost[p->net[i]].name, p->impl[k]);
+            if (r && r->cpu[0]) return r->cpu;
+        }
+    return "unknown CPU";
+}
+
+static const pl_run *first_run(const plot_ctx *p) {
+    for (int k = 0; k < p->nimpl; k++)
+        for (int i = 0; i < p->nnet; i++) {
+            const pl_run *r = plot_run(p, p->cost[p->net[i]].name, p->impl[k]);
+            if (r) return r;
+        }
+    return NULL;
+}
+
+static void latency_list(FILE *f, const plot_ctx *p, const char *a, const char *b) {
+    char buf[32];
+    int any = 0;
+    for (int k = 0; k < p->nimpl; k++) {
+        const pl_run *ra = plot_run(p, a, p->impl[k]), *rb = plot_run(p, b, p->impl[k]);
+        if (!ra || !rb) continue;
+        fprintf(f, "%s%s (%s)", any ? ", " : "measured latency ", pct(ra->pass, rb->pass, buf, sizeof buf), p->impl[k]);
+        any = 1;
+    }
+    if (!any) fprintf(f, "latency not measured");
+}
+
+static void headlines(FILE *f, const plot_ctx *p) {
+    char b1[32], b2[32], b3[32];
+    fprintf(f, "## Headlines\n\n");
+    int n = 0;
+    for (int i = 0; i < p->nnet; i++) {
+        int b = pl_baseline(p->cost, p->ncost, p->net[i]);
+        if (b < 0) continue;
+        const pl_cost *c = &p->cost[p->net[i]], *bc = &p->cost[b];
+        fprintf(f, "- %s vs %s: params %s, MACs %s, ", c->name, bc->name, pct(c->params, bc->params, b1, sizeof b1),
+                pct(c->macs, bc->macs, b2, sizeof b2));
+        latency_list(f, p, c->name, bc->name);
+        fprintf(f, " (%d thread%s, batch %d, %s)\n", p->threads, p->threads == 1 ? "" : "s", p->batch, machine(p));
+        n++;
+    }
+    for (int i = 0; i < p->npair; i++) {
+        const pl_cost *a = &p->cost[p->pair[i][0]], *c = &p->cost[p->pair[i][1]];
+        fprintf(f, "- %s vs %s: params %s, MACs %s, bytes moved %s, ", c->name, a->name,
+                pct(c->params, a->params, b1, sizeof b1), pct(c->macs, a->macs, b2, sizeof b2),
+                pct(c->bytes, a->bytes, b3, sizeof b3));
+        latency_list(f, p, c->name, a->name);
+        fprintf(f, " (%d thread%s, %s)\n", p->threads, p->threads == 1 ? "" : "s", machine(p));
+        n++;
+    }
+    if (!n) fprintf(f, "No network with a ResNet baseline or a 4C/8C twin among the costs.\n");
+    fprintf(f, "\nLatency = median of the whole forward pass (`pass` record), each network against its baseline on "
+               "the same implementation. Baseline: the ResNet with the same blocks per stage, else the one closest "
+               "in MACs.\n\n");
+}
+
+static void settings(FILE *f, const plot_ctx *p) {
+    const pl_run *r = first_run(p);
+    fprintf(f, "## Machine and settings\n\n");
+    if (!r) {
+        fprintf(f, "No measurements in `%s` (run `make run`): the charts show costs and accuracies only.\n\n",
+                p->results_dir);
+        return;
+    }
+    char b[64];
+    fprintf(f, "| | |\n|---|---|\n");
+    fprintf(f, "| CPU | %s%s |\n", r->cpu[0] ? r->cpu : "unknown", p->mixed_machines ? " (and others: see the files)" : "");
+    if (r->cores) fprintf(f, "| cores | %d |\n", r->cores);
+    if (r->hostname[0]) fprintf(f, "| host | %s |\n", r->hostname);
+    fprintf(f, "| threads | %d |\n| batch | %d |\n", p->threads, p->batch);
+    if (r->resolution) fprintf(f, "| input | %dx%d |\n", r->resolution, r->resolution);
+    fprintf(f, "| implementations | ");
+    for (int k = 0; k < p->nimpl; k++) fprintf(f, "%s%s", k ? ", " : "", p->impl[k]);
+    fprintf(f, " |\n");
+    if (r->onednn_version[0]) fprintf(f, "| oneDNN | %s |\n", r->onednn_version);
+    if (r->openblas_core[0]) fprintf(f, "| OpenBLAS core | %s |\n", r->openblas_core);
+    if (r->compiler[0]) fprintf(f, "| compiler | %s |\n", r->compiler);
+    if (!isnan(r->min_time)) fprintf(f, "| timing | median; at least %d repetitions and %s s per measurement |\n",
+                                     r->min_reps, fnum(r->min_time, "%g", b, sizeof b));
+    if (!isnan(r->peak_gflops))
+        fprintf(f, "| measured peak | %.1f GFLOP/s (%d thread%s); copy %.1f GB/s at %.0f MiB |\n", r->peak_gflops,
+                r->threads, r->threads == 1 ? "" : "s", r->bw_gbs, r->bw_bytes / 1048576.0);
+    fprintf(f, "\n<details><summary>Results files used (%d)</summary>\n\n", p->res.nruns);
+    for (int i = 0; i < p->res.nruns; i++) {
+        const pl_run *x = &p->res.runs[i];
+        fprintf(f, "- `%s`: %s, %s, %d thread%s, batch %d, %s%s\n", x->path, x->network, x->impl, x->threads,
+                x->threads == 1 ? "" : "s", x->batch, x->date, x->complete ? "" : " (interrupted run)");
+    }
+    fprintf(f, "\n</details>\n\n");
+}
+
+static void table_cost(FILE *f, const plot_ctx *p) {
+    char b1[32], b2[32];
+    fprintf(f, "## 1. Cost vs accuracy\n\n![cost vs accuracy](%s/cost_accuracy.png)\n\n", p->out_dir);
+    fprintf(f, "| network | params (M) | GMACs | GFLOPs | MB moved | top-1 (%%) | top-5 (%%) | source |\n"
+               "|---|--:|--:|--:|--:|--:|--:|---|\n");
+    for (int i = 0; i < p->ncost; i++) {
+        const pl_cost *c = &p->cost[i];
+        const pl_acc *a = pl_accuracy_of(&p->acc, c->name);
+        fprintf(f, "| %s | %.3f | %.3f | %s | %s | ", c->name, c->params / 1e6, c->macs / 1e9,
+                fnum(c->flops / 1e9, "%.3f", b1, sizeof b1), fnum(c->bytes / 1e6, "%.1f", b2, sizeof b2));
+        if (a) fprintf(f, "%.3f | %s | %s |\n", a->top1, fnum(a->top5, "%.3f", b1, sizeof b1), a->source);
+        else fprintf(f, "accuracy not recorded | | |\n");
+    }
+    fprintf(f, "\nMAC = one multiply-add; bytes = compulsory fp32 traffic. Accuracies are documented figures or the "
+               "user's (`--accuracy FILE`); none is estimated.\n\n");
+}
+
+static void table_pairs(FILE *f, const plot_ctx *p) {
+    char fam[PL_NAME], b1[32], b2[32], b3[32];
+    fprintf(f, "## 2. 4C vs 8C\n\n![4C vs 8C](%s/four_vs_eight.png)\n\n", p->out_dir);
+    if (!p->npair) { fprintf(f, "No 4C/8C twins among the networks.\n\n"); return; }
+    fprintf(f, "| family | quantity | 4C | 8C | 8C vs 4C |\n|---|---|--:|--:|--:|\n");
+    for (int i = 0; i < p->npair; i++) {
+        const pl_cost *a = &p->cost[p->pair[i][0]], *c = &p->cost[p->pair[i][1]];
+        plot_family_label(a->name, fam, sizeof fam);
+        fprintf(f, "| %s | params (M) | %.3f | %.3f | %s |\n", fam, a->params / 1e6, c->params / 1e6,
+                pct(c->params, a->params, b1, sizeof b1));
+        fprintf(f, "| | GMACs | %.3f | %.3f | %s |\n", a->macs / 1e9, c->macs / 1e9, pct(c->macs, a->macs, b1, sizeof b1));
+        fprintf(f, "| | MB moved | %.1f | %.1f | %s |\n", a->bytes / 1e6, c->bytes / 1e6,
+                pct(c->bytes, a->bytes, b1, sizeof b1));
+        for (int k = 0; k < p->nimpl; k++) {
+            const pl_run *ra = plot_run(p, a->name, p->impl[k]), *rc = plot_run(p, c->name, p->impl[k]);
+            double la = ra ? ra->pass * 1e3 : NAN, lc = rc ? rc->pass * 1e3 : NAN;
+            fprintf(f, "| | latency %s (ms) | %s | %s | %s |\n", p->impl[k], fnum(la, "%.2f", b1, sizeof b1),
+                    fnum(lc, "%.2f", b2, sizeof b2), pct(lc, la, b3, sizeof b3));
+        }
+    }
+    fprintf(f, "\n");
+}
+
+static void table_breakdown(FILE *f, const plot_ctx *p) {
+    char b[32];
+    fprintf(f, "## 3. Per-layer latency breakdown\n\n");
+    for (int g = 0; g < p->ngroup; g++)
+        fprintf(f, "![breakdown %s](%s/breakdown_%s.png)\n\n", p->group[g][0], p->out_dir, p->group[g][0]);
+    fprintf(f, "Summed step medians in ms by stage and op kind; \"steps\" is their sum, \"pass\" the measured "
+               "forward pass. A ReLU folded into a conv counts with the conv; \"shift+1x1 (fused)\" is a shift "
+               "executed inside the 1x1 conv after it.\n\n");
+    for (int g = 0; g < p->ngroup; g++)
+        for (int k = 0; k < p->nimpl; k++) {
+            fprintf(f, "**");
+            for (int j = 0; j < p->group_n[g]; j++) fprintf(f, "%s%s", j ? " vs " : "", p->group[g][j]);
+            fprintf(f, ", %s**\n\n| network | stage |", p->impl[k]);
+            for (int c = 0; c < PL_NCAT; c++) fprintf(f, " %s |", pl_cat_label(c));
+            fprintf(f, " steps | pass |\n|---|---|");
+            for (int c = 0; c <= PL_NCAT + 1; c++) fprintf(f, "--:|");
+            fprintf(f, "\n");
+            for (int j = 0; j < p->group_n[g]; j++) {
+                const pl_run *r = plot_run(p, p->group[g][j], p->impl[k]);
+                if (!r) { fprintf(f, "| %s | not measured |\n", p->group[g][j]); continue; }
+                for (int s = 0; s <= r->nstages + 2; s++) {
+                    const double *v = s <= r->nstages + 1 ? r->by_stage_cat[s] : r->by_cat;
+                    double tot = 0;
+                    char st[16];
+                    if (s == 0) snprintf(st, sizeof st, "stem");
+                    else if (s == r->nstages + 1) snprintf(st, sizeof st, "head");
+                    else if (s == r->nstages + 2) snprintf(st, sizeof st, "**all**");
+                    else snprintf(st, sizeof st, "layer%d", s);
+                    fprintf(f, "| %s | %s |", s ? "" : r->network, st);
+                    for (int c = 0; c < PL_NCAT; c++) {
+                        fprintf(f, " %.3f |", v[c] * 1e3);
+                        tot += v[c];
+                    }
+                    fprintf(f, " %.3f | %s |\n", tot * 1e3,
+                            s == r->nstages + 2 ? fnum(r->pass * 1e3, "%.3f", b, sizeof b) : "");
+                }
+            }
+            fprintf(f, "\n");
+        }
+}
+
+static void table_flops(FILE *f, const plot_ctx *p) {
+    char b1[32], b2[32];
+    fprintf(f, "## 4. FLOPs are not time\n\n![FLOPs are not time](%s/flops_not_time.png)\n\n", p->out_dir);
+    fprintf(f, "| network | baseline | impl | MAC ratio | latency ratio | latency ratio / MAC ratio |\n"
+               "|---|---|---|--:|--:|--:|\n");
+    int n = 0;
+    for (int i = 0; i < p->nnet; i++) {
+        int b = pl_baseline(p->cost, p->ncost, p->net[i]);
+        if (b < 0) continue;
+        const pl_cost *c = &p->cost[p->net[i]], *bc = &p->cost[b];
+        for (int k = 0; k < p->nimpl; k++) {
+            const pl_run *r = plot_run(p, c->name, p->impl[k]), *rb = plot_run(p, bc->name, p->impl[k]);
+            if (!r || !rb || !(r->pass > 0) || !(rb->pass > 0)) continue;
+            double ma = isnan(r->macs) ? c->macs : r->macs, mb = isnan(rb->macs) ? bc->macs : rb->macs;
+            double mr = ma / mb, lr = r->pass / rb->pass;
+            fprintf(f, "| %s | %s | %s | %.3f | %.3f | %.2f |\n", c->name, bc->name, p->impl[k], mr, lr, lr / mr);
+            n++;
+        }
+    }
+    if (!n) fprintf(f, "| (no network measured with its baseline) | | | | | |\n");
+    fprintf(f, "\nPer op kind (the per-layer points are in `%s/layers_*.dat`):\n\n", p->datadir);
+    fprintf(f, "| network | impl | op kind | steps | MMACs | ms | %% of time | %% of MACs |\n"
+               "|---|---|---|--:|--:|--:|--:|--:|\n");
+    for (int k = 0; k < p->nimpl; k++)
+        for (int i = 0; i < p->nnet; i++) {
+            const pl_run *r = plot_run(p, p->cost[p->net[i]].name, p->impl[k]);
+            if (!r) continue;
+            double macs = 0;
+            for (int l = 0; l < r->nlayers; l++)
+                if (!isnan(r->layers[l].macs)) macs += r->layers[l].macs;
+            for (int c = 0; c < PL_NCAT; c++) {
+                int steps = 0;
+                double m = 0;
+                for (int l = 0; l < r->nlayers; l++)
+                    if (r->layers[l].cat == c) {
+                        steps++;
+                        if (!isnan(r->layers[l].macs)) m += r->layers[l].macs;
+                    }
+                if (!steps) continue;
+                fprintf(f, "| %s | %s | %s | %d | %.1f | %.3f | %s | %s |\n", r->network, r->impl, pl_cat_label(c),
+                        steps, m / 1e6, r->by_cat[c] * 1e3,
+                        fnum(r->steps > 0 ? 100 * r->by_cat[c] / r->steps : NAN, "%.1f", b1, sizeof b1),
+                        fnum(macs > 0 ? 100 * m / macs : NAN, "%.1f", b2, sizeof b2));
+            }
+        }
+    fprintf(f, "\n");
+}
+
+static void table_roofline(FILE *f, const plot_ctx *p) {
+    char b1[32], b2[32], b3[32];
+    fprintf(f, "## 5. Roofline\n\n![roofline](%s/roofline.png)\n\n", p->out_dir);
+    fprintf(f, "| network | impl | op kind | steps | GFLOP/s achieved | FLOP/byte | %% of peak |\n"
+               "|---|---|---|--:|--:|--:|--:|\n");
+    for (int k = 0; k < p->nimpl; k++)
+        for (int i = 0; i < p->nnet; i++) {
+            const pl_run *r = plot_run(p, p->cost[p->net[i]].name, p->impl[k]);
+            if (!r) continue;
+            for (int c = 0; c < PL_NCAT; c++) {
+                double fl = 0, by = 0, t = 0;
+                int steps = 0;
+                for (int l = 0; l < r->nlayers; l++) {
+                    const pl_layer *L = &r->layers[l];
+                    if (L->cat != c || !(L->flops > 0) || !(L->bytes > 0) || !(L->median > 0)) continue;
+                    fl += L->flops, by += L->bytes, t += L->median, steps++;
+                }
+                if (!steps) continue;
+                double g = fl / t / 1e9;
+                fprintf(f, "| %s | %s | %s | %d | %s | %s | %s |\n", r->network, r->impl, pl_cat_label(c), steps,
+                        fnum(g, "%.1f", b1, sizeof b1), fnum(fl / by, "%.2f", b2, sizeof b2),
+                        fnum(100 * g / r->peak_gflops, "%.1f", b3, sizeof b3));
+            }
+        }
+    fprintf(f, "\nAchieved = the kind's FLOPs / its summed step medians; steps counted as zero FLOPs (shift) are not "
+               "on the roofline. Roofs: the peak and copy bandwidths measured by `shiftbench peak`, as recorded in "
+               "each run's context.\n\n");
+}
+
+int plot_write_report(const plot_ctx *p, char *err, size_t errlen) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return set_err(err, errlen, "out of memory");
+    fprintf(f, "# shiftbench report\n\n");
+    fprintf(f, "Written by `shiftbench plot` from the results in `%s`, the cost model and the accuracy data; "
+               "charts in `%s` (the data behind them in `%s`).\n\n", p->results_dir, p->out_dir, p->datadir);
+    fprintf(f, "_%s_\n\n", p->subtitle);
+    headlines(f, p);
+    settings(f, p);
+    table_cost(f, p);
+    table_pairs(f, p);
+    table_breakdown(f, p);
+    table_flops(f, p);
+    table_roofline(f, p);
+    if (p->res.nskipped) {
+        fprintf(f, "## Skipped results files\n\n");
+        for (int i = 0; i < p->res.nskipped; i++) fprintf(f, "- %s\n", p->res.skipped[i]);
+        fprintf(f, "\n");
+    }
+    fclose(f);
+    int rc = write_file_atomic(p->report_path, buf, len, err, errlen);
+    free(buf);
+    return rc;
+}
