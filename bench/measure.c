@@ -57,7 +57,7 @@ size_t measure_llc_bytes(void) {
 static unsigned char *flush_buf;
 static size_t flush_len;
 
-static int flush_caches(void) {
+int measure_flush_caches(void) {
     if (!flush_buf) {
         size_t want = 2 * measure_llc_bytes();
         if (want < ((size_t)64 << 20)) want = (size_t)64 << 20;
@@ -104,7 +104,7 @@ int measure(measure_fn fn, void *ctx, const measure_opts *opts, counters *c,
             if (!s || (ne && !r)) break;   /* keep what we have */
             cap = ncap;
         }
-        if (o.cold && flush_caches()) { free(rd); out->n = n; return set_err(err, errlen, "out of memory for the cache flush"); }
+        if (o.cold && measure_flush_caches()) { free(rd); out->n = n; return set_err(err, errlen, "out of memory for the cache flush"); }
         counters_begin(c);
         double t0 = now_sec();
         fn(ctx);

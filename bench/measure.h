@@ -46,4 +46,7 @@ void measure_result_free(measure_result *r);
  * sysconf); 0 when unknown. The cold flush writes max(2 x this, 64 MiB), capped at 1 GiB. */
 size_t measure_llc_bytes(void);
 
+/* Evicts the caches (the cold flush above); 0, or -1 when out of memory. */
+int measure_flush_caches(void);
+
 #endif

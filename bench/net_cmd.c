@@ -49,7 +49,7 @@ static void usage(FILE *f) {
         "  --threads N    OpenBLAS, oneDNN and our kernels alike (default: all cores)\n"
         "  --min-time S   seconds of timed passes at least (default 1)\n"
         "  --min-reps N   timed passes at least (default 5)   --warmup N  untimed passes (default 2)\n"
-        "  --cold         flush the caches between passes\n"
+        "  --cold         flush the caches before every layer (and every whole pass)\n"
         "  --events LIST  libpfm4 event names, comma-separated, or none (default: cycles,\n"
         "                 instructions, LLC misses, branch misses, task-clock, page-faults,\n"
         "                 context-switches; list them with: shiftbench kernel --list-events)\n"

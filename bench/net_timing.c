@@ -39,6 +39,7 @@ int net_time(executor *ex, const measure_opts *opts, counters *c, net_progress_f
         }
         double p0 = now_sec();
         for (int i = 0; i < ns; i++) {
+            if (opts->cold && measure_flush_caches()) { free(samples); free(rd); return set_err(err, errlen, "out of memory for the cache flush"); }
             counters_begin(c);
             double t0 = now_sec();
             exec_run_step(ex, i);
@@ -46,7 +47,7 @@ int net_time(executor *ex, const measure_opts *opts, counters *c, net_progress_f
             counters_end(c, rd ? rd + ((size_t)n * ns + i) * ne : NULL);
             samples[(size_t)n * ns + i] = t1 - t0;
         }
-        total += now_sec() - p0;
+        total += now_sec() - p0;   /* wall time, flushes included (as measure() counts --cold) */
         n++;
         if (progress) progress("passes", n, opts->min_reps, now_sec() - start, pctx);
     }
