@@ -55,7 +55,7 @@ static int usage(FILE *f, int rc) {
         "  --conn 4|8         shift connectivity (default 4)\n"
         "  --relu             fused ReLU on the output (conv, shiftconv, add, fc)\n"
         "  --impl LIST|all    implementations, comma separated (default all; see --list)\n"
-        "  --threads N        threads for every library and kernel (default 1)\n"
+        "  --threads N        threads for every library and kernel (default: all cores)\n"
         "  --min-time S       minimum timed seconds per measurement (default 0.2)\n"
         "  --min-reps N       minimum repetitions (default 5)\n"
         "  --max-reps N       maximum repetitions (default 1000)\n"
@@ -358,13 +358,14 @@ static void default_path(const kopts *k, char *path, size_t len) {
 
 static int run_all(kopts *k) {
     char path[4096], err[ERRLEN];
+    runtime_set_threads((int)k->threads);
+    k->threads = runtime_threads();   /* 0 meant all cores */
     if (k->out) snprintf(path, sizeof path, "%s", k->out);
     else default_path(k, path, sizeof path);
     if (results_check_writable(path, !k->out, err, sizeof err)) return fail_msg("%s", err);
     counters *ctr = counters_open(k->events, k->nevents, err, sizeof err);
     if (!ctr) return fail_msg("%s", err);
     runtime_fix_openblas_core();
-    runtime_set_threads((int)k->threads);
     signals_install();
     FILE *tab = strcmp(path, "-") ? stdout : stderr;
     json_t *ctx = context_build();
@@ -426,7 +427,7 @@ int cmd_kernel(int argc, char **argv) {
         if (!strcmp(argv[i], "--list")) { list_kernels(); return 0; }
         if (!strcmp(argv[i], "--list-events")) return counters_list_events(stdout) ? 1 : 0;
     }
-    kopts k = { .op = OP_CONV, .conn = 4, .threads = 1, .seed = 1 };
+    kopts k = { .op = OP_CONV, .conn = 4, .threads = 0, .seed = 1 };
     measure_opts_default(&k.mo);
     k.jobs = calloc(MAX_JOBS, sizeof *k.jobs);
     int rc = !k.jobs ? fail_msg("out of memory") : parse_args(argc, argv, &k);
