@@ -61,10 +61,18 @@ test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BIN)
 	@sh tests/run.sh $(TEST_BIN)
 
+# The whole study: cost every named network, measure the peak, benchmark the comparison
+# set with onednn and openblas, then charts + results/report.md (plots/run.sh).
+# QUICK=1: about a minute; THREADS, IMPLS, NETS, MIN_TIME: see plots/run.sh.
 run: deps
 	@$(MAKE) --no-print-directory all
-	./shiftbench cost --stages resnet50 resnet101 resnet26 no-shift-50 single-shift-4c-50 \
-	  single-shift-8c-50 multi-shift-4c-50 multi-shift-8c-50 flat-shift-4c-35 flat-shift-8c-35
+	@QUICK='$(QUICK)' THREADS='$(THREADS)' IMPLS='$(IMPLS)' NETS='$(NETS)' MIN_TIME='$(MIN_TIME)' sh plots/run.sh
+
+# Redraws the charts and the report from the results already in results/.
+.PHONY: plots
+plots: deps
+	@$(MAKE) --no-print-directory all
+	./shiftbench plot
 
 install: shiftbench
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/shiftbench/arch/families
@@ -129,6 +137,8 @@ FUZZ_SRC_arch := common/util.c arch/load.c arch/expand.c arch/dir.c kernels/op.c
                  analysis/receptive_field.c
 FUZZ_SRC_desc := common/util.c bench/desc.c kernels/op.c
 FUZZ_SRC_results := common/util.c bench/results.c bench/context.c analysis/cost.c kernels/op.c
+FUZZ_SRC_safetensors := common/util.c bench/safetensors.c
+FUZZ_SRC_npy := common/util.c bench/npy.c
 # Sources linked only for a symbol or two: no coverage instrumentation (its sections keep
 # every function alive), so --gc-sections drops their unused functions.
 FUZZ_NOCOV := bench/context.c

@@ -437,6 +437,13 @@ int cmd_plot(int argc, char **argv) {
             if (g) failed++;
             else drawn++;
         }
+    char rdir[PATH_MAX];
+    snprintf(rdir, sizeof rdir, "%s", p.report_path);
+    char *slash = strrchr(rdir, '/');
+    if (slash && slash != rdir) {
+        *slash = 0;
+        mkdirs(rdir);
+    }
     if (plot_write_report(&p, err, sizeof err)) {
         fprintf(stderr, "shiftbench: error: %s\n", err);
         plot_free(&p);

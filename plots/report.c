@@ -1,6 +1,7 @@
 /* results/report.md: the headlines, the machine and settings, and the table behind every
  * chart. Same numbers as the data files: results, cost model, accuracy file. */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,29 @@ static const char *fnum(double v, const char *fmt, char *buf, size_t len) {
     if (isnan(v)) snprintf(buf, len, "–");
     else snprintf(buf, len, fmt, v);
     return buf;
+}
+
+/* The path of dir as seen from the directory holding file (both made absolute), with a
+ * trailing slash ("" for the same directory), for the report's image links. */
+static void rel_path(const char *file, const char *dir, char *out, size_t len) {
+    char from[PATH_MAX], to[PATH_MAX], fdir[PATH_MAX];
+    snprintf(fdir, sizeof fdir, "%s", file);
+    char *slash = strrchr(fdir, '/');
+    if (slash) *slash = 0;
+    else snprintf(fdir, sizeof fdir, ".");
+    if (!realpath(fdir, from) || !realpath(dir, to)) { snprintf(out, len, "%s/", dir); return; }
+    size_t i = 0, common = 0;
+    for (; from[i] && from[i] == to[i]; i++)
+        if (from[i] == '/') common = i;
+    if (!from[i] && (to[i] == '/' || !to[i])) common = i;
+    else if (!to[i] && from[i] == '/') common = i;
+    out[0] = 0;
+    size_t o = 0;
+    for (const char *c = from + common; *c; c++)
+        if (*c == '/') o += (size_t)snprintf(out + o, o < len ? len - o : 0, "../");
+    const char *rest = to + common;
+    while (*rest == '/') rest++;
+    if (o < len && *rest) snprintf(out + o, len - o, "%s/", rest);
 }
 
 static const char *machine(const plot_ctx *p) {
@@ -107,9 +131,11 @@ static void settings(FILE *f, const plot_ctx *p) {
     if (r->compiler[0]) fprintf(f, "| compiler | %s |\n", r->compiler);
     if (!isnan(r->min_time)) fprintf(f, "| timing | median; at least %d repetitions and %s s per measurement |\n",
                                      r->min_reps, fnum(r->min_time, "%g", b, sizeof b));
-    if (!isnan(r->peak_gflops))
-        fprintf(f, "| measured peak | %.1f GFLOP/s (%d thread%s); copy %.1f GB/s at %.0f MiB |\n", r->peak_gflops,
-                r->threads, r->threads == 1 ? "" : "s", r->bw_gbs, r->bw_bytes / 1048576.0);
+    const pl_run *pk = !isnan(r->peak_gflops) ? r : !isnan(p->res.peak.peak_per_core) ? &p->res.peak : NULL;
+    if (pk)
+        fprintf(f, "| measured peak | %.1f GFLOP/s per core (%s); copy %.1f GB/s at %.0f MiB, %.1f GB/s at best "
+                   "(%.0f KiB) |\n", pk->peak_per_core, pk == r ? "in the run's context" : "shiftbench peak",
+                pk->bw_gbs, pk->bw_bytes / 1048576.0, pk->bw_cache_gbs, pk->bw_cache_bytes / 1024.0);
     fprintf(f, "\n<details><summary>Results files used (%d)</summary>\n\n", p->res.nruns);
     for (int i = 0; i < p->res.nruns; i++) {
         const pl_run *x = &p->res.runs[i];
@@ -119,9 +145,9 @@ static void settings(FILE *f, const plot_ctx *p) {
     fprintf(f, "\n</details>\n\n");
 }
 
-static void table_cost(FILE *f, const plot_ctx *p) {
+static void table_cost(FILE *f, const plot_ctx *p, const char *img) {
     char b1[32], b2[32];
-    fprintf(f, "## 1. Cost vs accuracy\n\n![cost vs accuracy](%s/cost_accuracy.png)\n\n", p->out_dir);
+    fprintf(f, "## 1. Cost vs accuracy\n\n![cost vs accuracy](%scost_accuracy.png)\n\n", img);
     fprintf(f, "| network | params (M) | GMACs | GFLOPs | MB moved | top-1 (%%) | top-5 (%%) | source |\n"
                "|---|--:|--:|--:|--:|--:|--:|---|\n");
     for (int i = 0; i < p->ncost; i++) {
@@ -136,9 +162,9 @@ static void table_cost(FILE *f, const plot_ctx *p) {
                "user's (`--accuracy FILE`); none is estimated.\n\n");
 }
 
-static void table_pairs(FILE *f, const plot_ctx *p) {
+static void table_pairs(FILE *f, const plot_ctx *p, const char *img) {
     char fam[PL_NAME], b1[32], b2[32], b3[32];
-    fprintf(f, "## 2. 4C vs 8C\n\n![4C vs 8C](%s/four_vs_eight.png)\n\n", p->out_dir);
+    fprintf(f, "## 2. 4C vs 8C\n\n![4C vs 8C](%sfour_vs_eight.png)\n\n", img);
     if (!p->npair) { fprintf(f, "No 4C/8C twins among the networks.\n\n"); return; }
     fprintf(f, "| family | quantity | 4C | 8C | 8C vs 4C |\n|---|---|--:|--:|--:|\n");
     for (int i = 0; i < p->npair; i++) {
@@ -159,11 +185,11 @@ static void table_pairs(FILE *f, const plot_ctx *p) {
     fprintf(f, "\n");
 }
 
-static void table_breakdown(FILE *f, const plot_ctx *p) {
+static void table_breakdown(FILE *f, const plot_ctx *p, const char *img) {
     char b[32];
     fprintf(f, "## 3. Per-layer latency breakdown\n\n");
     for (int g = 0; g < p->ngroup; g++)
-        fprintf(f, "![breakdown %s](%s/breakdown_%s.png)\n\n", p->group[g][0], p->out_dir, p->group[g][0]);
+        fprintf(f, "![breakdown %s](%sbreakdown_%s.png)\n\n", p->group[g][0], img, p->group[g][0]);
     fprintf(f, "Summed step medians in ms by stage and op kind; \"steps\" is their sum, \"pass\" the measured "
                "forward pass. A ReLU folded into a conv counts with the conv; \"shift+1x1 (fused)\" is a shift "
                "executed inside the 1x1 conv after it.\n\n");
@@ -200,9 +226,9 @@ static void table_breakdown(FILE *f, const plot_ctx *p) {
         }
 }
 
-static void table_flops(FILE *f, const plot_ctx *p) {
+static void table_flops(FILE *f, const plot_ctx *p, const char *img) {
     char b1[32], b2[32];
-    fprintf(f, "## 4. FLOPs are not time\n\n![FLOPs are not time](%s/flops_not_time.png)\n\n", p->out_dir);
+    fprintf(f, "## 4. FLOPs are not time\n\n![FLOPs are not time](%sflops_not_time.png)\n\n", img);
     fprintf(f, "| network | baseline | impl | MAC ratio | latency ratio | latency ratio / MAC ratio |\n"
                "|---|---|---|--:|--:|--:|\n");
     int n = 0;
@@ -220,7 +246,8 @@ static void table_flops(FILE *f, const plot_ctx *p) {
         }
     }
     if (!n) fprintf(f, "| (no network measured with its baseline) | | | | | |\n");
-    fprintf(f, "\nPer op kind (the per-layer points are in `%s/layers_*.dat`):\n\n", p->datadir);
+    fprintf(f, "\n<details><summary>Per op kind (the per-layer points are in <code>%s/layers_*.dat</code>)</summary>\n\n",
+            p->datadir);
     fprintf(f, "| network | impl | op kind | steps | MMACs | ms | %% of time | %% of MACs |\n"
                "|---|---|---|--:|--:|--:|--:|--:|\n");
     for (int k = 0; k < p->nimpl; k++)
@@ -245,12 +272,30 @@ static void table_flops(FILE *f, const plot_ctx *p) {
                         fnum(macs > 0 ? 100 * m / macs : NAN, "%.1f", b2, sizeof b2));
             }
         }
-    fprintf(f, "\n");
+    fprintf(f, "\n</details>\n\n");
 }
 
-static void table_roofline(FILE *f, const plot_ctx *p) {
+/* The compute roof of a run: its own context's, else the latest peak file's per-core
+ * figure times the run's threads. */
+static double run_peak(const plot_ctx *p, const pl_run *r) {
+    if (!isnan(r->peak_gflops)) return r->peak_gflops;
+    return p->res.peak.peak_per_core * r->threads;
+}
+
+static void table_roofline(FILE *f, const plot_ctx *p, const char *img) {
     char b1[32], b2[32], b3[32];
-    fprintf(f, "## 5. Roofline\n\n![roofline](%s/roofline.png)\n\n", p->out_dir);
+    fprintf(f, "## 5. Roofline\n\n![roofline](%sroofline.png)\n\n", img);
+    const pl_run *r0 = first_run(p);
+    if (r0) {
+        const pl_run *pk = !isnan(r0->peak_gflops) ? r0 : &p->res.peak;
+        double peak = run_peak(p, r0);
+        if (isnan(peak)) fprintf(f, "No peak measured (run `shiftbench peak`): the chart has no roofs.\n\n");
+        else
+            fprintf(f, "Roofs for %d thread%s: %.1f GFLOP/s; copy bandwidth %.1f GB/s (%.0f MiB buffer), %.1f GB/s at "
+                       "best (%.0f KiB).\n\n", p->threads, p->threads == 1 ? "" : "s", peak, pk->bw_gbs,
+                    pk->bw_bytes / 1048576.0, pk->bw_cache_gbs, pk->bw_cache_bytes / 1024.0);
+    }
+    fprintf(f, "<details><summary>Per network and op kind</summary>\n\n");
     fprintf(f, "| network | impl | op kind | steps | GFLOP/s achieved | FLOP/byte | %% of peak |\n"
                "|---|---|---|--:|--:|--:|--:|\n");
     for (int k = 0; k < p->nimpl; k++)
@@ -269,12 +314,12 @@ static void table_roofline(FILE *f, const plot_ctx *p) {
                 double g = fl / t / 1e9;
                 fprintf(f, "| %s | %s | %s | %d | %s | %s | %s |\n", r->network, r->impl, pl_cat_label(c), steps,
                         fnum(g, "%.1f", b1, sizeof b1), fnum(fl / by, "%.2f", b2, sizeof b2),
-                        fnum(100 * g / r->peak_gflops, "%.1f", b3, sizeof b3));
+                        fnum(100 * g / run_peak(p, r), "%.1f", b3, sizeof b3));
             }
         }
-    fprintf(f, "\nAchieved = the kind's FLOPs / its summed step medians; steps counted as zero FLOPs (shift) are not "
-               "on the roofline. Roofs: the peak and copy bandwidths measured by `shiftbench peak`, as recorded in "
-               "each run's context.\n\n");
+    fprintf(f, "\n</details>\n\nAchieved = the kind's FLOPs / its summed step medians; steps counted as zero FLOPs (shift) are not "
+               "on the roofline. Roofs: the FMA peak and copy bandwidths measured by `shiftbench peak` (from each "
+               "run's context, else the latest peak results file).\n\n");
 }
 
 int plot_write_report(const plot_ctx *p, char *err, size_t errlen) {
@@ -288,11 +333,13 @@ int plot_write_report(const plot_ctx *p, char *err, size_t errlen) {
     fprintf(f, "_%s_\n\n", p->subtitle);
     headlines(f, p);
     settings(f, p);
-    table_cost(f, p);
-    table_pairs(f, p);
-    table_breakdown(f, p);
-    table_flops(f, p);
-    table_roofline(f, p);
+    char img[PATH_MAX];
+    rel_path(p->report_path, p->out_dir, img, sizeof img);
+    table_cost(f, p, img);
+    table_pairs(f, p, img);
+    table_breakdown(f, p, img);
+    table_flops(f, p, img);
+    table_roofline(f, p, img);
     if (p->res.nskipped) {
         fprintf(f, "## Skipped results files\n\n");
         for (int i = 0; i < p->res.nskipped; i++) fprintf(f, "- %s\n", p->res.skipped[i]);

@@ -1,0 +1,63 @@
+#!/bin/sh
+# `make run`: cost every named network, measure this machine's peak, benchmark the
+# comparison set with each implementation, then draw the charts and write the report.
+#   QUICK=1        a one-minute version (short measurements)
+#   THREADS=N      threads per benchmark (default 1)
+#   IMPLS="a b"    implementations (default "onednn openblas")
+#   NETS="a b"     networks (default: the comparison set below)
+#   MIN_TIME=S     seconds of timed passes per network (default 10)
+# A network that fails is named at the end; the others are still charted.
+cd "$(dirname "$0")/.." || exit 2
+SB=./shiftbench
+NETS=${NETS:-"resnet50 resnet101 no-shift-50 single-shift-4c-50 single-shift-8c-50 multi-shift-4c-50 multi-shift-8c-50 flat-shift-4c-35 flat-shift-8c-35"}
+IMPLS=${IMPLS:-"onednn openblas"}
+THREADS=${THREADS:-1}
+if [ "${QUICK:-0}" != 0 ] && [ -n "${QUICK:-}" ]; then
+    NET_OPTS="--min-time 0.05 --min-reps 3 --warmup 1"
+    PEAK_OPTS="--min-time 0.05 --min-reps 3"
+else
+    NET_OPTS="--min-time ${MIN_TIME:-10} --min-reps 10"
+    PEAK_OPTS=""
+fi
+logs=plots/out/logs
+mkdir -p "$logs" results || exit 1
+
+echo "== 1/4 cost of every named network (shiftbench cost --all)"
+$SB cost --all || exit 1
+
+echo "== 2/4 peak FLOP/s and copy bandwidth (shiftbench peak)"
+if ! $SB peak $PEAK_OPTS >"$logs/peak.log" 2>&1; then
+    echo "shiftbench peak failed (the roofline has no roofs); see $logs/peak.log" >&2
+else
+    grep -E 'FMA|GFLOP' "$logs/peak.log" | head -n 2
+fi
+
+total=0
+for n in $NETS; do for i in $IMPLS; do total=$((total + 1)); done; done
+echo "== 3/4 benchmark: $total runs ($THREADS thread(s), $NET_OPTS)"
+k=0; failed=""; start=$(date +%s)
+for n in $NETS; do
+    for i in $IMPLS; do
+        k=$((k + 1))
+        log="$logs/net-$n-$i.log"
+        printf '[%d/%d] %-20s %-9s ' "$k" "$total" "$n" "$i"
+        if $SB net "$n" --impl "$i" --threads "$THREADS" $NET_OPTS >"$log" 2>&1; then
+            # the closing line: sum of layer medians and the whole pass
+            grep -E 'whole pass median' "$log" | tail -n 1 | sed 's/ (p10.*//'
+        else
+            echo "FAILED (see $log)"
+            tail -n 3 "$log" | sed 's/^/    /'
+            failed="$failed $n/$i"
+        fi
+    done
+    now=$(date +%s)
+    echo "    ... $((now - start)) s so far"
+done
+
+echo "== 4/4 charts and report (shiftbench plot)"
+$SB plot || rc=$?
+if [ -n "$failed" ]; then
+    echo "failed runs (not charted):$failed" >&2
+    exit 1
+fi
+exit ${rc:-0}
