@@ -3,16 +3,19 @@
  *   direct:  1x1 stride 1 (and fc): A is the input itself, one sgemm.
  *   lowered: 1x1 stride > 1 gathers the strided pixels, kxk builds im2col rows; both in a
  *            workspace of bounded size, so large inputs go in chunks of output pixels.
- *   shiftconv: per output row and channel group, one sgemm reads the input row at the
- *            group's offset (lda = stride * c) and accumulates (beta = 1); border pixels
- *            whose source is outside are left out of the call: they add zero. */
+ *   shiftconv: per tile of output rows and per channel group, sgemm reads the input at
+ *            the group's offset and accumulates (beta = 1) into the tile; pixels whose
+ *            source is outside add zero, so they are left out of the call (stride > 1:
+ *            one call per row) or kept unchanged around it (stride 1: one call per tile). */
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cblas.h>
 #include "kernel.h"
 #include "../common/util.h"
 
-#define WS_FLOATS (2u << 20)   /* lowered workspace: 8 MiB */
+#define WS_FLOATS (2u << 20)     /* lowered workspace: 8 MiB */
+#define TILE_BYTES (128u << 10)  /* shiftconv: output tile, kept in L2 */
 
 enum { DIRECT, LOWERED, SHIFTED };
 
@@ -115,25 +118,88 @@ static void valid_cols(const op_desc *d, int dw, int *x0, int *x1) {
     if (*x1 > d->ow) *x1 = d->ow;
 }
 
+/* Group g's contribution to output rows [ya, yb) of image b, one sgemm per row: the
+ * row's valid columns read the input row at the group's offset (lda = stride * c). */
+static void group_rows(const blas_state *s, const float *in, float *out, int b, int ya, int yb, int g) {
+    const op_desc *d = &s->d;
+    int x0, x1;
+    valid_cols(d, s->dw[g], &x0, &x1);
+    for (int y = ya; y < yb && x0 < x1; y++) {
+        int iy = y * d->stride - s->dh[g];
+        if (iy < 0 || iy >= d->h) continue;
+        const float *a = in + (((size_t)b * d->h + iy) * d->w + ((size_t)x0 * d->stride - s->dw[g])) * d->c;
+        gemm(s, x1 - x0, a + s->glo[g], d->stride * d->c, s->wt + (size_t)s->glo[g] * d->oc,
+             s->ghi[g] - s->glo[g], 1.0f, out + (((size_t)b * d->oh + y) * d->ow + x0) * d->oc);
+    }
+}
+
+/* Stride 1: the same as group_rows in one sgemm over the pixel range from the first
+ * valid pixel to the last. Input and output pixels then advance together, so the range
+ * is uniform (lda = c); the border pixels inside it read a wrapped neighbour instead of
+ * zero, so their outputs are saved before and restored after (exact, and safe for any
+ * value in the wrapped pixel). save holds (yb - ya) * oc floats. */
+static void group_block(const blas_state *s, const float *in, float *out, int b, int ya, int yb, int g,
+                        float *save) {
+    const op_desc *d = &s->d;
+    int h = d->h, w = d->w, oc = d->oc, dh = s->dh[g], x0, x1;
+    int y0 = ya > dh ? ya : dh, y1 = yb < h + dh ? yb : h + dh;   /* rows whose source row exists */
+    valid_cols(d, s->dw[g], &x0, &x1);
+    if (y0 >= y1 || x0 >= x1) return;
+    long p0 = (long)y0 * w + x0, p1 = (long)(y1 - 1) * w + x1;
+    float *ob = out + (size_t)b * h * w * oc;
+    size_t ns = 0;
+    for (int y = y0; y < y1; y++)
+        for (int x = 0; x < w; x++) {
+            long p = (long)y * w + x;
+            if ((x < x0 || x >= x1) && p > p0 && p < p1) { memcpy(save + ns, ob + p * oc, oc * sizeof(float)); ns += oc; }
+        }
+    const float *a = in + (((size_t)b * h + (y0 - dh)) * w + (x0 - s->dw[g])) * d->c + s->glo[g];
+    gemm(s, p1 - p0, a, d->c, s->wt + (size_t)s->glo[g] * oc, s->ghi[g] - s->glo[g], 1.0f, ob + p0 * oc);
+    ns = 0;
+    for (int y = y0; y < y1; y++)
+        for (int x = 0; x < w; x++) {
+            long p = (long)y * w + x;
+            if ((x < x0 || x >= x1) && p > p0 && p < p1) { memcpy(ob + p * oc, save + ns, oc * sizeof(float)); ns += oc; }
+        }
+}
+
+/* Output rows per tile: enough pixels per sgemm to pay for OpenBLAS packing the group's
+ * weights on every call (more when those do not fit L2), the tile's output in L2 while
+ * the groups accumulate into it, and tiles enough for every thread. */
+static int tile_rows(const blas_state *s) {
+    const op_desc *d = &s->d;
+    size_t wbytes = (size_t)(s->ghi[0] - s->glo[0]) * d->oc * sizeof(float);
+    long pixels = wbytes > (1u << 20) ? 512 : 128;
+    long rows = (long)(TILE_BYTES / ((size_t)d->ow * d->oc * sizeof(float)));
+    if (rows < (pixels + d->ow - 1) / d->ow) rows = (pixels + d->ow - 1) / d->ow;
+    if (rows > d->oh) rows = d->oh;
+    int nth = omp_get_max_threads();
+    while (rows > 1 && d->n * ((d->oh + rows - 1) / rows) < nth) rows = (rows + 1) / 2;
+    return (int)rows;
+}
+
 static void shifted_run(const blas_state *s, const float *in, float *out) {
     const op_desc *d = &s->d;
-    int rows = d->n * d->oh;
-    /* One row per iteration; OpenBLAS runs single-threaded inside a parallel region. */
-    #pragma omp parallel for schedule(static) if ((long)rows * d->ow * d->oc * d->c > 200000)
-    for (int r = 0; r < rows; r++) {
-        int b = r / d->oh, oy = r % d->oh;
-        float *orow = out + (size_t)r * d->ow * d->oc;
-        for (int x = 0; x < d->ow; x++) memcpy(orow + (size_t)x * d->oc, s->bias, (size_t)d->oc * sizeof(float));
-        for (int g = 0; g < s->ng; g++) {
-            int iy = oy * d->stride - s->dh[g], x0, x1;
-            valid_cols(d, s->dw[g], &x0, &x1);
-            if (iy < 0 || iy >= d->h || x0 >= x1 || s->glo[g] >= s->ghi[g]) continue;
-            const float *a = in + (((size_t)b * d->h + iy) * d->w + ((size_t)x0 * d->stride - s->dw[g])) * d->c + s->glo[g];
-            gemm(s, x1 - x0, a, d->stride * d->c, s->wt + (size_t)s->glo[g] * d->oc, s->ghi[g] - s->glo[g],
-                 1.0f, orow + (size_t)x0 * d->oc);
+    int R = tile_rows(s), per = (d->oh + R - 1) / R, tiles = d->n * per;
+    /* OpenBLAS runs single-threaded inside a parallel region: the tiles are the threads' work. */
+    #pragma omp parallel if ((long)tiles > 1 && (long)d->n * d->oh * d->ow * d->oc * d->c > 200000)
+    {
+        float *save = d->stride == 1 ? malloc((size_t)R * d->oc * sizeof(float)) : NULL;
+        #pragma omp for schedule(static)
+        for (int t = 0; t < tiles; t++) {
+            int b = t / per, ya = t % per * R, yb = ya + R < d->oh ? ya + R : d->oh;
+            float *o = out + ((size_t)b * d->oh + ya) * d->ow * d->oc;
+            size_t n = (size_t)(yb - ya) * d->ow * d->oc;
+            for (size_t i = 0; i < n; i += (size_t)d->oc) memcpy(o + i, s->bias, (size_t)d->oc * sizeof(float));
+            for (int g = 0; g < s->ng; g++) {
+                if (s->glo[g] >= s->ghi[g]) continue;
+                if (save) group_block(s, in, out, b, ya, yb, g, save);
+                else group_rows(s, in, out, b, ya, yb, g);
+            }
+            if (d->relu)
+                for (size_t i = 0; i < n; i++) o[i] = o[i] < 0.0f ? 0.0f : o[i];
         }
-        if (d->relu)
-            for (size_t i = 0, n = (size_t)d->ow * d->oc; i < n; i++) orow[i] = orow[i] < 0.0f ? 0.0f : orow[i];
+        free(save);
     }
 }
 
