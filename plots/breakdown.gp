@@ -17,6 +17,7 @@ do for [g = 1:ngroup] {
     if (nimpl == 0) {
         unset border; unset tics
         set label 10 "no measurements (run: make run)" at screen 0.5, screen 0.5 center tc rgb grey
+        set xrange [0:1]; set yrange [0:1]
         plot NaN notitle
         unset label 10
         set border; set tics

@@ -9,7 +9,7 @@ sub = cost_subtitle
 set multiplot
 eval headline
 set grid ls 100
-set key bottom right
+set key top left Left reverse
 do for [col = 1:2] {
     L = col == 1 ? 0.08 : 0.56
     R = col == 1 ? 0.46 : 0.94

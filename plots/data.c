@@ -55,6 +55,13 @@ static void gp_num(FILE *f, const char *name, double v) {
 
 static double ms(double s) { return s * 1e3; }
 
+/* A number for a data file: "NaN" (gnuplot's missing value here) when there is none. */
+static const char *g9(double v, char *buf) {
+    if (isnan(v) || isinf(v)) return "NaN";
+    snprintf(buf, 32, "%.9g", v);
+    return buf;
+}
+
 /* ---- 1. cost vs accuracy ---- */
 
 typedef struct { int idx; double x; } strip_pt;
@@ -108,12 +115,13 @@ static void write_cost_accuracy(wctx *w, FILE *gs) {
         if (!a) { nno++; continue; }
         nacc++;
         alo = fmin(alo, a->top1), ahi = fmax(ahi, a->top1);
-        if (f) fprintf(f, "%s\t%.9g\t%.9g\t%.9g\t%.9g\t%s\n", c->name, c->params / 1e6, c->macs / 1e9, a->top1,
-                       a->top5, a->source);
+        char t5[32];
+        if (f) fprintf(f, "%s\t%.9g\t%.9g\t%.9g\t%s\t%s\n", c->name, c->params / 1e6, c->macs / 1e9, a->top1,
+                       g9(a->top5, t5), a->source);
     }
     dat_close(w, f);
     if (!p->ncost) mlo = plo = 0, mhi = phi = 1;
-    double mpad = fmax((mhi - mlo) * 0.12, 0.3), ppad = fmax((phi - plo) * 0.12, 1);
+    double mpad = fmax((mhi - mlo) * 0.16, 0.3), ppad = fmax((phi - plo) * 0.16, 1);
     mlo -= mpad, mhi += mpad, plo -= ppad, phi += ppad;
     if (mlo < 0) mlo = 0;
     if (plo < 0) plo = 0;
@@ -157,7 +165,8 @@ static void write_four_vs_eight(wctx *w, FILE *gs) {
             const pl_run *rb = plot_run(p, p->cost[p->pair[i][1]].name, p->impl[k]);
             double a = ra ? ms(ra->pass) : NAN, b = rb ? ms(rb->pass) : NAN;
             plot_family_label(p->cost[p->pair[i][0]].name, fam, sizeof fam);
-            if (f) fprintf(f, "%s\t%s\t%d\t%.9g\t%.9g\t%.9g\n", fam, p->impl[k], x, a, b, b / a);
+            char n1[32], n2[32], n3[32];
+            if (f) fprintf(f, "%s\t%s\t%d\t%s\t%s\t%s\n", fam, p->impl[k], x, g9(a, n1), g9(b, n2), g9(b / a, n3));
             if (isnan(a) && m) fprintf(m, "%.2f\tnot measured\n", x - 0.2);
             if (isnan(b) && m) fprintf(m, "%.2f\tnot measured\n", x + 0.2);
             if (!isnan(a)) lmax = fmax(lmax, a);
@@ -227,7 +236,8 @@ static void write_breakdown(wctx *w, FILE *gs, int used[PLOT_MAX_GROUPS][PL_NCAT
                         fprintf(t, "\t%.9g", cum);
                         if (r->by_cat[c] > 0) used[g][c] = 1;
                     }
-                    fprintf(t, "\t%.9g\n", ms(r->pass));
+                    char n1[32];
+                    fprintf(t, "\t%s\n", g9(ms(r->pass), n1));
                 }
                 tmax = fmax(tmax, fmax(cum, ms(r->pass)));
                 for (int s = 0; s <= nst + 1 && f; s++) {
@@ -280,8 +290,9 @@ static void write_layers(wctx *w, FILE *gs) {
                 const pl_layer *L = &r->layers[l];
                 if (!(L->median > 0)) continue;
                 double g = L->flops / L->median / 1e9, in = L->flops / L->bytes;
-                if (f) fprintf(f, "%s\t%s\t%d\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\n", r->network, L->name, L->cat + 1,
-                               L->macs / 1e6, ms(L->median), g, in, L->flops / 1e6);
+                char n1[32], n2[32], n3[32], n4[32];
+                if (f) fprintf(f, "%s\t%s\t%d\t%s\t%.9g\t%s\t%s\t%s\n", r->network, L->name, L->cat + 1,
+                               g9(L->macs / 1e6, n1), ms(L->median), g9(g, n2), g9(in, n3), g9(L->flops / 1e6, n4));
                 tlo = fmin(tlo, ms(L->median)), thi = fmax(thi, ms(L->median));
                 if (L->macs > 0) {
                     lused[L->cat] = 1;

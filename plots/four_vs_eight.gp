@@ -14,6 +14,7 @@ if (npair == 0) {
     eval headline
     unset border; unset tics
     set label 10 "no 4C/8C twins among the networks" at graph 0.5, graph 0.5 center tc rgb grey
+    set xrange [0:1]; set yrange [0:1]
     plot NaN notitle
     unset multiplot
     exit

@@ -423,7 +423,7 @@ int cmd_plot(int argc, char **argv) {
         plot_free(&p);
         return rc;
     }
-    int drawn = 0, failed = 0;
+    int failed = 0;
     const char *fmts[2] = { "svg", "png" };
     for (size_t c = 0; c < sizeof charts / sizeof *charts && rc != 127; c++)
         for (int f = 0; f < 2; f++) {
@@ -435,7 +435,6 @@ int cmd_plot(int argc, char **argv) {
                 break;
             }
             if (g) failed++;
-            else drawn++;
         }
     char rdir[PATH_MAX];
     snprintf(rdir, sizeof rdir, "%s", p.report_path);
@@ -449,9 +448,15 @@ int cmd_plot(int argc, char **argv) {
         plot_free(&p);
         return 1;
     }
-    fprintf(stderr, "shiftbench plot: %d network%s measured (%d thread%s, batch %d; %d results file%s, %d skipped); "
+    int charted = 0;
+    for (int i = 0; i < p.res.nruns; i++) {
+        const pl_run *r = &p.res.runs[i];
+        for (int k = 0; k < p.nimpl; k++)
+            charted += r->threads == p.threads && r->batch == p.batch && !strcmp(r->impl, p.impl[k]);
+    }
+    fprintf(stderr, "shiftbench plot: %d run%s charted (%d thread%s, batch %d) from %d results file%s, %d skipped; "
                     "charts in %s, report %s\n",
-            p.res.nruns, p.res.nruns == 1 ? "" : "s", p.threads, p.threads == 1 ? "" : "s", p.batch, p.res.nfiles,
+            charted, charted == 1 ? "" : "s", p.threads, p.threads == 1 ? "" : "s", p.batch, p.res.nfiles,
             p.res.nfiles == 1 ? "" : "s", p.res.nskipped, p.out_dir, p.report_path);
     plot_free(&p);
     return rc == 127 || failed ? 1 : 0;
