@@ -159,21 +159,21 @@ void *own_fused_create(const op_desc *dd, const float *w, const float *bias, cha
 const char *own_fused_info(const void *p) { return ((const fused_state *)p)->info; }
 
 /* Source row pointers of the pixels [m0, m0+MR) for every group (zero row outside),
- * and the groups whose rows are all zero. */
+ * and the groups whose rows are all zero. One division, then the pixel walks. */
 static unsigned source_rows(const fused_state *s, const float *in, long m0, long mend, const float **ptr) {
     const op_desc *d = &s->d;
     long plane = (long)d->oh * d->ow;
+    int b = (int)(m0 / plane), oy = (int)(m0 % plane / d->ow), ox = (int)(m0 % d->ow);
     unsigned skip = (1u << s->ng) - 1;
     for (int r = 0; r < MR; r++) {
-        long m = m0 + r;
-        int b = 0, oy = 0, ox = 0, valid = m < mend;
-        if (valid) { b = (int)(m / plane); oy = (int)(m % plane / d->ow); ox = (int)(m % d->ow); }
+        int valid = m0 + r < mend;
         for (int g = 0; g < s->ng; g++) {
             int iy = oy * d->stride - s->dh[g], ix = ox * d->stride - s->dw[g];
             int inside = valid && iy >= 0 && iy < d->h && ix >= 0 && ix < d->w;
             ptr[g * MR + r] = inside ? in + (((size_t)b * d->h + iy) * d->w + ix) * d->c : s->zero;
             if (inside) skip &= ~(1u << g);
         }
+        if (++ox == d->ow) { ox = 0; if (++oy == d->oh) { oy = 0; b++; } }
     }
     return skip;
 }
