@@ -12,7 +12,7 @@
 #define MR 6       /* pixels per micro-tile: 6 x 4 zmm = 24 accumulators */
 #define NR 64      /* output channels per micro-tile and per packed panel */
 #define KC 256     /* reduction chunk: one packed panel chunk (64 KiB) stays in L2 */
-#define MT 96      /* pixels per thread tile (MT / MR blocks share one pointer table) */
+#define MT 96      /* most pixels per thread tile (its MR blocks share one pointer table) */
 #define PT_MAX 4   /* panels per thread tile */
 #define NG_MAX 9   /* groups: 5 for 4C, 9 for 8C */
 
@@ -183,11 +183,15 @@ void own_fused_run(void *p, const float *in, const float *in2, float *out) {
     const fused_state *s = p;
     const op_desc *d = &s->d;
     long M = (long)d->n * d->oh * d->ow;
-    long mtiles = (M + MT - 1) / MT;
-    /* Narrow the channel tiles when there are too few pixel tiles to feed every thread. */
-    int pt = PT_MAX, nth = omp_get_max_threads();
-    while (pt > 1 && mtiles * ((s->npanel + pt - 1) / pt) < 2L * nth) pt /= 2;
-    long ntiles = (s->npanel + pt - 1) / pt;
+    /* Smaller tiles (fewer panels, then fewer pixels) when there are too few to keep
+     * every thread busy to the end. */
+    int pt = PT_MAX, mtp = MT, nth = omp_get_max_threads();
+    long want = nth > 1 ? 4L * nth : 1;
+    #define TILES(mtp, pt) (((M + (mtp) - 1) / (mtp)) * ((s->npanel + (pt) - 1) / (pt)))
+    while (pt > 1 && TILES(mtp, pt) < want) pt /= 2;
+    while (mtp > 4 * MR && TILES(mtp, pt) < want) mtp /= 2;
+    #undef TILES
+    long mtiles = (M + mtp - 1) / mtp, ntiles = (s->npanel + pt - 1) / pt;
     #pragma omp parallel if (M * d->oc * (long)d->c > 200000)
     {
         const float *ptr[MT / MR][NG_MAX * MR];
@@ -195,7 +199,7 @@ void own_fused_run(void *p, const float *in, const float *in2, float *out) {
         long cached = -1;
         #pragma omp for schedule(static)
         for (long t = 0; t < mtiles * ntiles; t++) {
-            long mt = t / ntiles, m0 = mt * MT, m1 = m0 + MT < M ? m0 + MT : M;
+            long mt = t / ntiles, m0 = mt * mtp, m1 = m0 + mtp < M ? m0 + mtp : M;
             int nblk = (int)((m1 - m0 + MR - 1) / MR);
             if (mt != cached) {   /* consecutive tiles of one thread share their pixels */
                 for (int ib = 0; ib < nblk; ib++) skip[ib] = source_rows(s, in, m0 + ib * MR, m1, ptr[ib]);

@@ -238,6 +238,7 @@ static const shape shapes[] = {
     { OP_CONV, 2, 11, 13, 3, 8, 7, 7, 2, 3, 0, 1 },
     { OP_CONV, 1, 6, 6, 5, 3, 2, 2, 2, 0, 0, 0 },
     { OP_CONV, 1, 5, 5, 20, 17, 1, 1, 1, 1, 0, 0 },    /* padded 1x1: the general path */
+    { OP_CONV, 1, 32, 32, 256, 8, 3, 3, 1, 1, 0, 1 },  /* K = 2304: im2col in two chunks */
     /* fc */
     { OP_FC, 1, 1, 1, 10, 7, 0, 0, 0, 0, 0, 0 },
     { OP_FC, 3, 1, 1, 33, 5, 0, 0, 0, 0, 0, 1 },
@@ -499,6 +500,11 @@ int main(void) {
     test_shape(&(shape){ OP_SHIFTCONV, 1, 28, 28, 128, 128, 1, 1, 1, 0, 8, 1 });
     test_shape(&(shape){ OP_SHIFT, 1, 28, 28, 128, 0, 0, 0, 0, 0, 4, 0 });
     test_shape(&(shape){ OP_CONV, 1, 28, 28, 64, 96, 3, 3, 1, 1, 0, 1 });
+    /* More threads than tiles divide evenly into (5 on any machine): the tiling adapts. */
+    runtime_set_threads(5);
+    test_shape(&(shape){ OP_SHIFTCONV, 1, 14, 14, 256, 256, 1, 1, 1, 0, 8, 1 });
+    test_shape(&(shape){ OP_SHIFTCONV, 2, 7, 7, 96, 200, 1, 1, 2, 0, 4, 0 });
+    test_shape(&(shape){ OP_SHIFT, 3, 9, 7, 45, 0, 0, 0, 0, 0, 8, 0 });
     runtime_set_threads(0);
     for (int i = 0; i < 16 && run_names[i]; i++) printf("  %s: %d shapes checked\n", run_names[i], run_counts[i]);
     return check_done("test_kernels");
