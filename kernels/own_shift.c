@@ -8,7 +8,8 @@
 
 typedef struct {
     op_desc d;
-    int gs, dh[9], dw[9];
+    int gs, dh[9], dw[9], lo[9], len[9];
+    long off[9];   /* group g's source, in floats from the output pixel's own position */
     int avx512;
 } shift_state;
 
@@ -20,7 +21,12 @@ void *own_shift_create(const op_desc *dd, const float *w, const float *b, char *
     if (!s) { set_err(err, errlen, "out of memory"); return NULL; }
     s->d = d;
     s->gs = shift_group_size(d.c, d.conn);
-    for (int g = 0; g <= d.conn; g++) shift_disp(d.conn, g, &s->dh[g], &s->dw[g]);
+    for (int g = 0; g <= d.conn; g++) {
+        shift_disp(d.conn, g, &s->dh[g], &s->dw[g]);
+        s->lo[g] = g * s->gs;
+        s->len[g] = g == d.conn ? d.c - s->lo[g] : s->gs;
+        s->off[g] = -((long)s->dh[g] * d.w + s->dw[g]) * d.c + s->lo[g];
+    }
     __builtin_cpu_init();
     s->avx512 = __builtin_cpu_supports("avx512f");
     return s;
@@ -31,14 +37,21 @@ void *own_shift_create(const op_desc *dd, const float *w, const float *b, char *
 #define SHIFT_ROW(NAME, ATTR, COPY, ZERO)                                                   \
     ATTR static void NAME(const shift_state *s, const float *in, float *out, int b, int y) { \
         const op_desc *d = &s->d;                                                           \
-        float *o = out + ((size_t)b * d->h + y) * d->w * d->c;                              \
-        for (int x = 0; x < d->w; x++, o += d->c)                                           \
-            for (int g = 0; g <= d->conn; g++) {                                            \
-                int lo = g * s->gs, len = g == d->conn ? d->c - lo : s->gs;                 \
-                int iy = y - s->dh[g], ix = x - s->dw[g];                                   \
-                if (iy < 0 || iy >= d->h || ix < 0 || ix >= d->w) { ZERO(o + lo, len); continue; } \
-                COPY(o + lo, in + (((size_t)b * d->h + iy) * d->w + ix) * d->c + lo, len);  \
+        size_t row = ((size_t)b * d->h + y) * d->w * d->c;                                  \
+        float *o = out + row;                                                               \
+        const float *i = in + row;                                                          \
+        int inner = y >= 1 && y < d->h - 1;                                                 \
+        for (int x = 0; x < d->w; x++, o += d->c, i += d->c) {                              \
+            if (inner && x >= 1 && x < d->w - 1) {   /* every source exists */              \
+                for (int g = 0; g <= d->conn; g++) COPY(o + s->lo[g], i + s->off[g], s->len[g]); \
+                continue;                                                                   \
             }                                                                               \
+            for (int g = 0; g <= d->conn; g++) {                                            \
+                int iy = y - s->dh[g], ix = x - s->dw[g];                                   \
+                if (iy < 0 || iy >= d->h || ix < 0 || ix >= d->w) ZERO(o + s->lo[g], s->len[g]); \
+                else COPY(o + s->lo[g], i + s->off[g], s->len[g]);                          \
+            }                                                                               \
+        }                                                                                   \
     }
 
 __attribute__((target("avx512f"))) static inline void copy512(float *dst, const float *src, int n) {
@@ -87,14 +100,19 @@ int shift_nchw(const float *in, float *out, int n, int c, int h, int w, int conn
         shift_disp(conn, g, &dh, &dw);
         const float *src = in + (size_t)pl * hw;
         float *dst = out + (size_t)pl * hw;
-        int x0 = dw > 0 ? dw : 0, x1 = dw < 0 ? w + dw : w;   /* output columns with a source */
-        for (int y = 0; y < h; y++) {
-            float *o = dst + (size_t)y * w;
-            int iy = y - dh;
-            if (iy < 0 || iy >= h || x0 >= x1) { memset(o, 0, (size_t)w * sizeof *o); continue; }
-            memset(o, 0, (size_t)x0 * sizeof *o);
-            memcpy(o + x0, src + (size_t)iy * w + (x0 - dw), (size_t)(x1 - x0) * sizeof *o);
-            memset(o + x1, 0, (size_t)(w - x1) * sizeof *o);
+        /* Output rows [y0, y1) and columns [x0, x1) have a source. In a plane, pixel p reads
+         * p - (dh*w + dw): one copy from the first such pixel to the last, then the columns
+         * that copy wrapped (and the rows without a source) are zeroed. */
+        int y0 = dh > 0 ? dh : 0, y1 = dh < 0 ? h + dh : h;
+        int x0 = dw > 0 ? dw : 0, x1 = dw < 0 ? w + dw : w;
+        if (y0 >= y1 || x0 >= x1) { memset(dst, 0, hw * sizeof *dst); continue; }
+        size_t a = (size_t)y0 * w + x0, e = (size_t)(y1 - 1) * w + x1;
+        memcpy(dst + a, src + a - ((long)dh * w + dw), (e - a) * sizeof *dst);
+        memset(dst, 0, (size_t)y0 * w * sizeof *dst);
+        memset(dst + (size_t)y1 * w, 0, (size_t)(h - y1) * w * sizeof *dst);
+        for (int y = y0; y < y1; y++) {
+            for (int x = 0; x < x0; x++) dst[(size_t)y * w + x] = 0.0f;
+            for (int x = x1; x < w; x++) dst[(size_t)y * w + x] = 0.0f;
         }
     }
     return 0;
