@@ -127,11 +127,12 @@ int pl_run_from_json(const json_t *doc, const char *path, pl_run *r, char *err, 
         copy_str(L->name, sizeof L->name, lname);
         copy_str(L->kind, sizeof L->kind, str(rec, "kind"));
         L->cat = pl_cat_of_kind(L->kind);
-        L->stage = inum(rec, "stage", 0);
-        if (L->stage < 0 || L->stage >= PL_MAX_STAGES) {
+        int stage = inum(rec, "stage", 0);
+        if (stage < 0 || stage >= PL_MAX_STAGES) {
             pl_run_free(r);
-            return set_err(err, errlen, "%s: record '%s': stage %d out of range", path, lname, L->stage);
+            return set_err(err, errlen, "%s: record '%s': stage %d out of range", path, lname, stage);
         }
+        L->stage = stage;
         if (L->stage > maxstage) maxstage = L->stage;
         L->median = num(json_object_get(rec, "stats"), "median");
         const json_t *c = json_object_get(rec, "cost");
