@@ -5,6 +5,11 @@
 #include "own.h"
 #include "../common/util.h"
 
+int own_use_avx512(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma") && !getenv("SHIFTBENCH_NO_AVX512");
+}
+
 typedef struct { op_desc d; } ew_state;
 
 static void *ew_create(const op_desc *dd, const float *w, const float *b, char *err, size_t errlen) {

@@ -151,8 +151,7 @@ void *own_fused_create(const op_desc *dd, const float *w, const float *bias, cha
                 int o = pn * NR + j;
                 s->wp[((size_t)pn * d.c + k) * NR + j] = o < d.oc ? w[(size_t)o * d.c + k] : 0.0f;
             }
-    __builtin_cpu_init();
-    int avx = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
+    int avx = own_use_avx512();
     s->ukr = avx ? ukr_avx512 : ukr_portable;
     s->info = avx ? "own:fused-avx512" : "own:fused-portable";
     return s;

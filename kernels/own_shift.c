@@ -27,8 +27,7 @@ void *own_shift_create(const op_desc *dd, const float *w, const float *b, char *
         s->len[g] = g == d.conn ? d.c - s->lo[g] : s->gs;
         s->off[g] = -((long)s->dh[g] * d.w + s->dw[g]) * d.c + s->lo[g];
     }
-    __builtin_cpu_init();
-    s->avx512 = __builtin_cpu_supports("avx512f");
+    s->avx512 = own_use_avx512();
     return s;
 }
 

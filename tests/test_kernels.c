@@ -506,6 +506,18 @@ int main(void) {
     test_shape(&(shape){ OP_SHIFTCONV, 2, 7, 7, 96, 200, 1, 1, 2, 0, 4, 0 });
     test_shape(&(shape){ OP_SHIFT, 3, 9, 7, 45, 0, 0, 0, 0, 0, 8, 0 });
     runtime_set_threads(0);
+    /* The portable code (CPUs without AVX-512) of our own kernels, on every shift shape. */
+    setenv("SHIFTBENCH_NO_AVX512", "1", 1);
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++)
+        if (shapes[i].k == OP_SHIFT || shapes[i].k == OP_SHIFTCONV) test_shape(&shapes[i]);
+    op_desc pd = { .kind = OP_SHIFTCONV, .n = 1, .h = 3, .w = 3, .c = 5, .oc = 5, .stride = 1, .conn = 4 };
+    kernel pk;
+    char perr[ERRLEN];
+    float pw[25] = { 0 };
+    CHECK(kernel_create(&pk, kernel_find(OP_SHIFTCONV, "own"), &pd, pw, NULL, perr, sizeof perr) == 0 &&
+          strcmp(kernel_info(&pk), "own:fused-portable") == 0, "portable fused kernel chosen: %s", kernel_info(&pk));
+    kernel_destroy(&pk);
+    unsetenv("SHIFTBENCH_NO_AVX512");
     for (int i = 0; i < 16 && run_names[i]; i++) printf("  %s: %d shapes checked\n", run_names[i], run_counts[i]);
     return check_done("test_kernels");
 }
