@@ -227,7 +227,7 @@ static void blas_run(void *p, const float *in, const float *in2, float *out) {
                         .run = blas_run, .destroy = blas_destroy, .info = NULL }
 const kernel_impl openblas_kernels[] = {
     BLAS(OP_CONV, "sgemm: 1x1 direct, strided 1x1 gathered, kxk through im2col chunks"),
-    BLAS(OP_SHIFTCONV, "fused shift + 1x1: per row and group, sgemm on the offset input row"),
+    BLAS(OP_SHIFTCONV, "fused shift + 1x1: per row tile and group, sgemm on the input at the offset"),
     BLAS(OP_FC, "sgemm"),
     { .create = NULL },
 };
