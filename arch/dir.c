@@ -20,12 +20,13 @@ static int is_dir(const char *p) {
 }
 
 const char *arch_dir(void) {
-    static char dir[PATH_MAX + 16];
+    static char dir[PATH_MAX + 32];
     if (dir[0]) return dir;
     const char *env = getenv("SHIFTBENCH_ARCH");
     if (env && *env) return keep(dir, sizeof dir, env);
-    /* arch/ beside the executable (the build tree) wins over the installed copy, so a
-     * developer's binary never reads stale installed files. */
+    /* arch/ beside the executable (the build tree) wins over an installed copy, so a
+     * developer's binary never reads stale installed files; an installed binary finds
+     * ../share/shiftbench/arch wherever the tree was installed (PREFIX, DESTDIR). */
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
@@ -33,9 +34,12 @@ const char *arch_dir(void) {
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = 0;
-            char cand[PATH_MAX + 8];
-            snprintf(cand, sizeof cand, "%s/arch", exe);
-            if (is_dir(cand)) return keep(dir, sizeof dir, cand);
+            static const char *const rel[] = { "/arch", "/../share/shiftbench/arch" };
+            for (int i = 0; i < 2; i++) {
+                char cand[PATH_MAX + 32];
+                snprintf(cand, sizeof cand, "%s%s", exe, rel[i]);
+                if (is_dir(cand)) return keep(dir, sizeof dir, cand);
+            }
         }
     }
 #ifdef SHIFTBENCH_ARCH_DIR
