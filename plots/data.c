@@ -156,7 +156,8 @@ static void write_four_vs_eight(wctx *w, FILE *gs) {
         ymax[2] = fmax(ymax[2], fmax(a->bytes, b->bytes) / 1e6);
     }
     dat_close(w, f);
-    f = dat_open(w, "4c8c_lat.dat", "family, impl, x, forward pass 4C (ms), 8C (ms), 8C/4C");
+    f = dat_open(w, "4c8c_lat.dat", "family, impl, x, forward pass median 4C (ms), 8C (ms), 8C/4C, "
+                                    "p10 and p90 4C (ms), p10 and p90 8C (ms)");
     FILE *m = dat_open(w, "4c8c_missing.dat", "x, label: bars without a measurement");
     int x = 0;
     for (int i = 0; i < p->npair; i++)
@@ -165,8 +166,12 @@ static void write_four_vs_eight(wctx *w, FILE *gs) {
             const pl_run *rb = plot_run(p, p->cost[p->pair[i][1]].name, p->impl[k]);
             double a = ra ? ms(ra->pass) : NAN, b = rb ? ms(rb->pass) : NAN;
             plot_family_label(p->cost[p->pair[i][0]].name, fam, sizeof fam);
-            char n1[32], n2[32], n3[32];
-            if (f) fprintf(f, "%s\t%s\t%d\t%s\t%s\t%s\n", fam, p->impl[k], x, g9(a, n1), g9(b, n2), g9(b / a, n3));
+            char n1[32], n2[32], n3[32], q[4][32];
+            if (f) fprintf(f, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", fam, p->impl[k], x, g9(a, n1), g9(b, n2),
+                           g9(b / a, n3), g9(ra ? ms(ra->pass_p10) : NAN, q[0]), g9(ra ? ms(ra->pass_p90) : NAN, q[1]),
+                           g9(rb ? ms(rb->pass_p10) : NAN, q[2]), g9(rb ? ms(rb->pass_p90) : NAN, q[3]));
+            if (ra && !isnan(ra->pass_p90)) lmax = fmax(lmax, ms(ra->pass_p90));
+            if (rb && !isnan(rb->pass_p90)) lmax = fmax(lmax, ms(rb->pass_p90));
             if (isnan(a) && m) fprintf(m, "%.2f\tnot measured\n", x - 0.2);
             if (isnan(b) && m) fprintf(m, "%.2f\tnot measured\n", x + 0.2);
             if (!isnan(a)) lmax = fmax(lmax, a);

@@ -108,7 +108,10 @@ int pl_run_from_json(const json_t *doc, const char *path, pl_run *r, char *err, 
     r->macs = num(net, "macs");
     r->flops = num(net, "flops");
     r->bytes = num(net, "bytes");
-    r->pass = num(json_object_get(json_object_get(doc, "pass"), "stats"), "median");
+    const json_t *ps = json_object_get(json_object_get(doc, "pass"), "stats");
+    r->pass = num(ps, "median");
+    r->pass_p10 = num(ps, "p10");
+    r->pass_p90 = num(ps, "p90");
     json_t *blocks = json_object_get(json_object_get(net, "knobs"), "blocks");
     r->nstages = json_is_array(blocks) ? (int)json_array_size(blocks) : 0;
 

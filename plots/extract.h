@@ -28,6 +28,7 @@ typedef struct {
     int threads, batch, resolution, complete;
     int nstages;                       /* stages layer1..N; head = N + 1 */
     double pass;                       /* whole forward pass, median seconds; NaN when absent */
+    double pass_p10, pass_p90;         /* its 10th and 90th percentiles (NaN when absent) */
     double params, macs, flops, bytes; /* the "network" block (NaN when absent) */
     int nlayers;
     pl_layer *layers;

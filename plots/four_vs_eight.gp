@@ -45,7 +45,7 @@ do for [q = 1:3] {
 }
 set lmargin at screen 0.06; set rmargin at screen 0.97
 set tmargin at screen 0.44; set bmargin at screen 0.10
-set title "measured latency (whole forward pass, median)"
+set title "measured latency (whole forward pass: median, p10-p90)"
 set ylabel "ms per image"
 set xrange [-0.6 : nlat - 0.4]
 set yrange [0 : lat_max * 1.15]
@@ -53,8 +53,10 @@ g = datadir.'/4c8c_lat.dat'
 plot g u 3:(NaN):xtic(stringcolumn(1)."\n".stringcolumn(2)) notitle, \
      g u ($3 - 0.2):4 w boxes lc rgb color4 title "4C", \
      g u ($3 + 0.2):5 w boxes lc rgb color8 title "8C", \
-     g u ($3 - 0.2):4:(sprintf("%.1f", $4)) w labels offset 0, 0.7 font ',9' notitle, \
-     g u ($3 + 0.2):5:(sprintf("%.1f", $5)) w labels offset 0, 0.7 font ',9' notitle, \
-     g u 3:(($4 > $5 ? $4 : $5)):(sprintf("8C/4C %.2f", $6)) w labels offset 0, 2 font ',9' tc rgb grey notitle, \
+     g u ($3 - 0.2):4:7:8 w yerrorbars pt 0 ps 0 lc rgb '#202020' title "p10-p90 of the passes", \
+     g u ($3 + 0.2):5:9:10 w yerrorbars pt 0 ps 0 lc rgb '#202020' notitle, \
+     g u ($3 - 0.2):($8 == $8 ? $8 : $4):(sprintf("%.1f", $4)) w labels offset 0, 0.7 font ',9' notitle, \
+     g u ($3 + 0.2):($10 == $10 ? $10 : $5):(sprintf("%.1f", $5)) w labels offset 0, 0.7 font ',9' notitle, \
+     g u 3:(($8 > $10 ? $8 : $10)):(sprintf("8C/4C %.2f", $6)) w labels offset 0, 2 font ',9' tc rgb grey notitle, \
      datadir.'/4c8c_missing.dat' u 1:(lat_max * 0.02):2 w labels rotate by 90 left font ',9' tc rgb grey notitle
 unset multiplot
