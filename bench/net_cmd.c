@@ -229,7 +229,11 @@ static void print_table(const executor *ex, const net_timing *t, const cost *cos
         char pk[16] = "";
         if (peak > 0 && costs[i].macs) snprintf(pk, sizeof pk, "%6.1f", 100 * gf / peak);
         printf("%-26s %-9s %-9s %-24.24s %10.4f %5.1f%% %9.2f %7s\n", ex->net->layers[st->layer].name,
-               layer_kind(&st->k.d), st->k.impl->impl, kernel_info(&st->k), 1e3 * m, 100 * m / pass, gf, pk);
+               layer_kind(&st->k.d), st->k.impl->impl, kernel_info(&st->k), 1e3 * m, pass > 0 ? 100 * m / pass : 0, gf, pk);
+    }
+    if (!t->pass.n) {
+        printf("sum of layer medians %.3f ms over %d passes; whole pass not timed (interrupted)\n", 1e3 * sum, t->reps);
+        return;
     }
     printf("sum of layer medians %.3f ms; whole pass median %.3f ms (p10 %.3f, p90 %.3f, %d passes); "
            "per-layer timing overhead %+.1f%%\n", 1e3 * sum, 1e3 * pass, 1e3 * t->pass.stats.p10, 1e3 * t->pass.stats.p90,
@@ -366,6 +370,7 @@ int cmd_net(int argc, char **argv) {
         const exec_step *st = &ex.steps[i];
         const ir_layer *L = &net.layers[st->layer];
         step_cost(&ex, i, &costs[i]);
+        if (t.step[i].n == 0) continue;   /* interrupted before its first pass */
         results_record_in in = { .name = L->name, .d = &st->k.d, .impl = st->k.impl->impl,
                                  .impl_info = kernel_info(&st->k), .cost = &costs[i], .m = &t.step[i],
                                  .peak_gflops = costs[i].macs ? peak_gflops : 0 };
