@@ -271,6 +271,26 @@ static void write_breakdown(wctx *w, FILE *gs, int used[PLOT_MAX_GROUPS][PL_NCAT
 
 /* ---- 4. FLOPs are not time; 5. roofline ---- */
 
+plot_roof plot_roofs(const plot_ctx *p) {
+    plot_roof r = { NAN, NAN, NAN, NAN, NAN, 0 };
+    for (int k = 0; k < p->nimpl; k++)
+        for (int i = 0; i < p->nnet; i++) {
+            const pl_run *x = plot_run(p, p->cost[p->net[i]].name, p->impl[k]);
+            if (!x) continue;
+            if (!isnan(x->peak_gflops) && !(x->peak_gflops <= r.peak)) r.peak = x->peak_gflops;
+            if (!isnan(x->bw_gbs) && !(x->bw_gbs <= r.bw)) r.bw = x->bw_gbs, r.bw_bytes = x->bw_bytes;
+            if (!isnan(x->bw_cache_gbs) && !(x->bw_cache_gbs <= r.bw_cache))
+                r.bw_cache = x->bw_cache_gbs, r.bw_cache_bytes = x->bw_cache_bytes;
+        }
+    if (isnan(r.peak) && !isnan(p->res.peak.peak_per_core)) {
+        const pl_run *q = &p->res.peak;
+        r.peak = q->peak_per_core * p->threads;
+        r.bw = q->bw_gbs, r.bw_bytes = q->bw_bytes, r.bw_cache = q->bw_cache_gbs, r.bw_cache_bytes = q->bw_cache_bytes;
+        r.from_file = 1;
+    }
+    return r;
+}
+
 static double lpad_lo(double v) { return v / 1.6; }
 static double lpad_hi(double v) { return v * 1.6; }
 
@@ -318,17 +338,8 @@ static void write_layers(wctx *w, FILE *gs) {
         }
         dat_close(w, f);
         dat_close(w, z);
-        /* the roofs from `shiftbench peak`, as recorded in the runs' context */
-        double peak = NAN, bw = NAN, bwb = NAN, bwc = NAN, bwcb = NAN;
-        for (int i = 0; i < p->nnet && isnan(peak); i++) {
-            const pl_run *r = plot_run(p, p->cost[p->net[i]].name, p->impl[k]);
-            if (r && !isnan(r->peak_gflops)) peak = r->peak_gflops, bw = r->bw_gbs, bwb = r->bw_bytes, bwc = r->bw_cache_gbs, bwcb = r->bw_cache_bytes;
-        }
-        if (isnan(peak) && !isnan(p->res.peak.peak_per_core)) {
-            const pl_run *q = &p->res.peak;
-            peak = q->peak_per_core * p->threads;
-            bw = q->bw_gbs, bwb = q->bw_bytes, bwc = q->bw_cache_gbs, bwcb = q->bw_cache_bytes;
-        }
+        plot_roof rf = plot_roofs(p);
+        double peak = rf.peak, bw = rf.bw, bwb = rf.bw_bytes, bwc = rf.bw_cache, bwcb = rf.bw_cache_bytes;
         if (!isfinite(mlo)) mlo = 1, mhi = 10;
         if (!isfinite(tlo)) tlo = 0.001, thi = 1;
         if (!isfinite(ilo)) ilo = 0.1, ihi = 100, glo = 0.1, ghi = 10;

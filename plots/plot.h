@@ -39,6 +39,15 @@ int plot_cost_index(const plot_ctx *p, const char *name);
 /* "single-shift-50" for "single-shift-4c-50" (a 4C/8C pair's family label). */
 void plot_family_label(const char *name, char *buf, size_t len);
 
+/* The roofs of the charted runs: the highest FMA peak (for the charted threads) and copy
+ * bandwidths recorded in their contexts (load only ever lowers a measurement), else those
+ * of the latest peak results file; NaN when nothing was measured. */
+typedef struct {
+    double peak, bw, bw_bytes, bw_cache, bw_cache_bytes;
+    int from_file;
+} plot_roof;
+plot_roof plot_roofs(const plot_ctx *p);
+
 /* Writes every .dat file and settings.gp into p->datadir. */
 int plot_write_data(const plot_ctx *p, char *err, size_t errlen);
 /* Writes the report (tables behind every chart, headlines, machine, settings). */

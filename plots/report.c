@@ -131,11 +131,11 @@ static void settings(FILE *f, const plot_ctx *p) {
     if (r->compiler[0]) fprintf(f, "| compiler | %s |\n", r->compiler);
     if (!isnan(r->min_time)) fprintf(f, "| timing | median; at least %d repetitions and %s s per measurement |\n",
                                      r->min_reps, fnum(r->min_time, "%g", b, sizeof b));
-    const pl_run *pk = !isnan(r->peak_gflops) ? r : !isnan(p->res.peak.peak_per_core) ? &p->res.peak : NULL;
-    if (pk)
-        fprintf(f, "| measured peak | %.1f GFLOP/s per core (%s); copy %.1f GB/s at %.0f MiB, %.1f GB/s at best "
-                   "(%.0f KiB) |\n", pk->peak_per_core, pk == r ? "in the run's context" : "shiftbench peak",
-                pk->bw_gbs, pk->bw_bytes / 1048576.0, pk->bw_cache_gbs, pk->bw_cache_bytes / 1024.0);
+    plot_roof rf = plot_roofs(p);
+    if (!isnan(rf.peak))
+        fprintf(f, "| measured peak | %.1f GFLOP/s on %d thread%s; copy %.1f GB/s at %.0f MiB, %.1f GB/s at best (%.0f KiB) |\n",
+                rf.peak, p->threads, p->threads == 1 ? "" : "s", rf.bw, rf.bw_bytes / 1048576.0, rf.bw_cache,
+                rf.bw_cache_bytes / 1024.0);
     fprintf(f, "\n<details><summary>Results files used (%d)</summary>\n\n", p->res.nruns);
     for (int i = 0; i < p->res.nruns; i++) {
         const pl_run *x = &p->res.runs[i];
@@ -275,26 +275,16 @@ static void table_flops(FILE *f, const plot_ctx *p, const char *img) {
     fprintf(f, "\n</details>\n\n");
 }
 
-/* The compute roof of a run: its own context's, else the latest peak file's per-core
- * figure times the run's threads. */
-static double run_peak(const plot_ctx *p, const pl_run *r) {
-    if (!isnan(r->peak_gflops)) return r->peak_gflops;
-    return p->res.peak.peak_per_core * r->threads;
-}
-
 static void table_roofline(FILE *f, const plot_ctx *p, const char *img) {
     char b1[32], b2[32], b3[32];
     fprintf(f, "## 5. Roofline\n\n![roofline](%sroofline.png)\n\n", img);
-    const pl_run *r0 = first_run(p);
-    if (r0) {
-        const pl_run *pk = !isnan(r0->peak_gflops) ? r0 : &p->res.peak;
-        double peak = run_peak(p, r0);
-        if (isnan(peak)) fprintf(f, "No peak measured (run `shiftbench peak`): the chart has no roofs.\n\n");
-        else
-            fprintf(f, "Roofs for %d thread%s: %.1f GFLOP/s; copy bandwidth %.1f GB/s (%.0f MiB buffer), %.1f GB/s at "
-                       "best (%.0f KiB).\n\n", p->threads, p->threads == 1 ? "" : "s", peak, pk->bw_gbs,
-                    pk->bw_bytes / 1048576.0, pk->bw_cache_gbs, pk->bw_cache_bytes / 1024.0);
-    }
+    plot_roof rf = plot_roofs(p);
+    if (isnan(rf.peak)) fprintf(f, "No peak measured (run `shiftbench peak`): the chart has no roofs.\n\n");
+    else
+        fprintf(f, "Roofs for %d thread%s (%s): %.1f GFLOP/s; copy bandwidth %.1f GB/s (%.0f MiB buffer), "
+                   "%.1f GB/s at best (%.0f KiB).\n\n", p->threads, p->threads == 1 ? "" : "s",
+                rf.from_file ? "the latest peak results file" : "the highest recorded in the runs' contexts", rf.peak,
+                rf.bw, rf.bw_bytes / 1048576.0, rf.bw_cache, rf.bw_cache_bytes / 1024.0);
     fprintf(f, "<details><summary>Per network and op kind</summary>\n\n");
     fprintf(f, "| network | impl | op kind | steps | GFLOP/s achieved | FLOP/byte | %% of peak |\n"
                "|---|---|---|--:|--:|--:|--:|\n");
@@ -314,12 +304,11 @@ static void table_roofline(FILE *f, const plot_ctx *p, const char *img) {
                 double g = fl / t / 1e9;
                 fprintf(f, "| %s | %s | %s | %d | %s | %s | %s |\n", r->network, r->impl, pl_cat_label(c), steps,
                         fnum(g, "%.1f", b1, sizeof b1), fnum(fl / by, "%.2f", b2, sizeof b2),
-                        fnum(100 * g / run_peak(p, r), "%.1f", b3, sizeof b3));
+                        fnum(100 * g / rf.peak, "%.1f", b3, sizeof b3));
             }
         }
     fprintf(f, "\n</details>\n\nAchieved = the kind's FLOPs / its summed step medians; steps counted as zero FLOPs (shift) are not "
-               "on the roofline. Roofs: the FMA peak and copy bandwidths measured by `shiftbench peak` (from each "
-               "run's context, else the latest peak results file).\n\n");
+               "on the roofline. Roofs: the FMA peak and copy bandwidths measured by `shiftbench peak`.\n\n");
 }
 
 int plot_write_report(const plot_ctx *p, char *err, size_t errlen) {
