@@ -161,7 +161,7 @@ fuzz-build: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 fuzz: fuzz-build
 	@rc=0; for t in $(FUZZ_NAMES); do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
-	  seeds=$$(ls -d tests/fuzz/corpus/$$t tests/fuzz/regress/$$t 2>/dev/null); \
+	  seeds=$$(echo $$(ls -d tests/fuzz/corpus/$$t tests/fuzz/regress/$$t 2>/dev/null)); \
 	  echo "== fuzz_$$t: replaying $$seeds, then $(FUZZ_TIME) s"; \
 	  if ! $(FUZZ_ENV) $(FUZZ_BUILD)/fuzz_$$t -runs=0 $$seeds >$(FUZZ_BUILD)/fuzz_$$t.log 2>&1 || \
 	     ! $(FUZZ_ENV) $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
@@ -175,7 +175,7 @@ fuzz: fuzz-build
 # make valgrind: memcheck on tiny `shiftbench net` runs, one per implementation (and one
 # with the default counters); any error or leak fails. tests/valgrind.supp: library noise.
 VALGRIND_NET := ./shiftbench net resnet50 --set widths=4,4,4,4 --set stem_width=8 --set classes=10 \
-                --resolution 32 --min-reps 1 --min-time 0 --warmup 0
+                --resolution 32 --min-reps 1 --min-time 0 --warmup 0 --no-peak
 valgrind: all
 	@mkdir -p $(BUILD)
 	@for run in "--impl ref --events none" "--impl own --events none" "--impl openblas --events none" \

@@ -136,6 +136,7 @@ static int get_int(json_t *knobs, const char *key, long min, long max, int *out,
 static int get_str(json_t *v, const char *key, const char *const *allowed, char *out, size_t n,
                    char *err, size_t errlen) {
     const char *s = json_string_value(v);
+    if (!s) return set_err(err, errlen, "knob '%s' is missing or not a string", key);   /* a broken family file */
     for (int i = 0; allowed[i]; i++)
         if (!strcmp(s, allowed[i])) { snprintf(out, n, "%s", s); return 0; }
     char list[256] = "";

@@ -170,6 +170,15 @@ int exec_footprint(const network *net, uint64_t *bytes, char *err, size_t errlen
     return 0;
 }
 
+/* Test hook (tests/cli_robust.sh, README "Reliability"): SHIFTBENCH_TEST_POISON=<IR layer
+ * name> puts a NaN into the first weight (else bias) of the step named after that layer, so
+ * that the NaN/Inf check on the planned outputs can be exercised. Unset: no effect. */
+static void poison_for_test(exec_step *st, const char *layer) {
+    const char *p = getenv("SHIFTBENCH_TEST_POISON");
+    float *w = st->weight ? st->weight : st->bias;
+    if (p && w && !strcmp(p, layer)) w[0] = NAN;
+}
+
 int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, size_t errlen) {
     memset(ex, 0, sizeof *ex);
     if (!exec_impl_valid(o->impl)) return set_err(err, errlen, "unknown implementation '%s' (choose from: %s)", o->impl, exec_impl_names());
@@ -213,6 +222,7 @@ int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, s
         if (make_weights(st, &s->d, &rng)) { rc = set_err(err, errlen, "out of memory"); break; }
         if (o->weights && (st->weight || st->bias) &&
             o->weights(o->weights_ctx, net, s->layer, &s->d, st->weight, st->bias, err, errlen)) { rc = -1; break; }
+        poison_for_test(st, L->name);
         ex->bytes += (op_weight_count(&s->d) + op_bias_count(&s->d)) * sizeof(float);
         char why[ERRLEN];
         if (best) rc = pick_best(st, &s->d, ex->buf[st->in], st->in2 >= 0 ? ex->buf[st->in2] : NULL, ex->buf[st->out],

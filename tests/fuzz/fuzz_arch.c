@@ -1,0 +1,107 @@
+/* libFuzzer target: the arch loader (arch/load.c + expand.c) and what walks its IR (the
+ * cost model and the receptive field, analysis/).
+ *
+ * Input format, so that plain arch files are seeds as they are:
+ *   [--set KEY=VALUE\n]...      command-line overrides, one per line, first
+ *   INSTANCE JSON               written to <tmp>/fz.json and loaded by path
+ *   [\n--family\nFAMILY JSON]   optional: written to <tmp>/families/fz.json, so an instance
+ *                               with "family": "fz" loads it ("resnet" loads arch/'s own)
+ * Checked besides crashes, leaks and undefined behaviour: a rejected network gets a one-line
+ * error; an accepted one has consistent tensor ids and its cost either computes or is
+ * refused with an error. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../analysis/cost.h"
+#include "../../arch/ir.h"
+#include "../../common/util.h"
+
+static char dir[64], inst[96], fam[112];
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+    (void)argc; (void)argv;
+    /* The real families (resnet) come from the source tree's arch/, whatever the cwd. */
+    setenv("SHIFTBENCH_ARCH", FUZZ_ARCH_DIR, 0);
+    snprintf(dir, sizeof dir, "/tmp/fuzz_arch.%ld", (long)getpid());
+    snprintf(inst, sizeof inst, "%s/fz.json", dir);
+    snprintf(fam, sizeof fam, "%s/families/fz.json", dir);
+    char fdir[96];
+    snprintf(fdir, sizeof fdir, "%s/families", dir);
+    mkdir(dir, 0700);
+    mkdir(fdir, 0700);
+    return 0;
+}
+
+static void put(const char *path, const char *p, size_t n) {
+    FILE *f = fopen(path, "wb");
+    if (!f) abort();
+    if (n && fwrite(p, 1, n, f) != n) abort();
+    fclose(f);
+}
+
+static void check_ir(const network *net) {
+    if (net->nlayers <= 0 || net->ntensors <= 0) abort();
+    if (net->input < 0 || net->input >= net->ntensors || net->output < 0 || net->output >= net->ntensors) abort();
+    for (int i = 0; i < net->nlayers; i++) {
+        const ir_layer *L = &net->layers[i];
+        if (L->in < 0 || L->in >= net->ntensors || L->out < 0 || L->out >= net->ntensors ||
+            L->in2 < -1 || L->in2 >= net->ntensors || L->block < -1 || L->block >= net->nblocks) {
+            fprintf(stderr, "layer %d (%s): tensor or block id out of range\n", i, L->name);
+            abort();
+        }
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    char *buf = malloc(size + 1);
+    if (!buf) return 0;
+    memcpy(buf, data, size);
+    buf[size] = 0;
+
+    /* --set lines */
+    ir_overrides ov = { 0 };
+    char *p = buf;
+    while (!strncmp(p, "--set ", 6) && ov.n < 64) {
+        char *nl = strchr(p, '\n');
+        if (!nl) break;
+        *nl = 0;
+        ov.kv[ov.n++] = p + 6;
+        p = nl + 1;
+    }
+    size_t rest = size - (size_t)(p - buf);
+    /* an optional family section */
+    char *sep = memmem(p, rest, "\n--family\n", 10);
+    if (sep) {
+        put(fam, sep + 10, rest - (size_t)(sep + 10 - p));
+        rest = (size_t)(sep - p);
+    } else {
+        unlink(fam);
+    }
+    put(inst, p, rest);
+
+    network net;
+    char err[ERRLEN] = "";
+    if (network_load(inst, &ov, &net, err, sizeof err) == 0) {
+        check_ir(&net);
+        network_cost nc;
+        char cerr[ERRLEN] = "";
+        if (network_cost_of(&net, &nc, cerr, sizeof cerr) == 0) network_cost_free(&nc);
+        else if (!cerr[0]) abort();
+        rf_t *rf = receptive_fields(&net);
+        if (rf) {
+            rf_summary s = rf_summarize(&rf[net.output]);
+            if (s.height < 1 || s.width < 1) abort();
+            free(rf);
+        }
+        network_free(&net);
+    } else if (!err[0] || strchr(err, '\n')) {
+        fprintf(stderr, "rejected without a one-line error: '%s'\n", err);
+        abort();
+    }
+    free(buf);
+    return 0;
+}
