@@ -43,7 +43,8 @@ for n in $NETS; do
         printf '[%d/%d] %-20s %-9s ' "$k" "$total" "$n" "$i"
         if $SB net "$n" --impl "$i" --threads "$THREADS" $NET_OPTS >"$log" 2>&1; then
             # the closing line: sum of layer medians and the whole pass
-            grep -E 'whole pass median' "$log" | tail -n 1 | sed 's/ (p10.*//'
+            line=$(grep -E 'whole pass median' "$log" | tail -n 1 | sed 's/ (p10.*//')
+            echo "${line:-done}"
         else
             echo "FAILED (see $log)"
             tail -n 3 "$log" | sed 's/^/    /'
