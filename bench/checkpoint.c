@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "../common/util.h"
-#include "npy.h"
 
 static const char *const BN_PARTS[4] = { "weight", "bias", "running_mean", "running_var" };
 
@@ -105,8 +104,12 @@ static void render(char *out, size_t cap, size_t *p, const list *l, const char *
     if (*p >= cap) *p = cap - 1;
 }
 
+/* "[64,3,7,7]": no spaces, so that ", " separates the items of a list */
 static const char *shape_str(const int64_t *shape, int ndim, char *buf, size_t len) {
-    return npy_shape_str(ndim, shape, buf, len);
+    size_t p = (size_t)snprintf(buf, len, "[");
+    for (int i = 0; i < ndim && p < len; i++) p += (size_t)snprintf(buf + p, len - p, "%s%lld", i ? "," : "", (long long)shape[i]);
+    if (p < len) snprintf(buf + p, len - p, "]");
+    return buf;
 }
 
 int checkpoint_check(const checkpoint *c, const network *net, char *err, size_t errlen) {
@@ -129,10 +132,10 @@ int checkpoint_check(const checkpoint *c, const network *net, char *err, size_t 
         int same = t->ndim == want[i].ndim;
         for (int d = 0; same && d < t->ndim; d++) same = t->shape[d] == want[i].shape[d];
         if (!same)
-            push(&misshaped, "%s is %s, expected %s", t->name, shape_str(t->shape, t->ndim, a, sizeof a),
+            push(&misshaped, "%s %s instead of %s", t->name, shape_str(t->shape, t->ndim, a, sizeof a),
                  shape_str(want[i].shape, want[i].ndim, b, sizeof b));
         else if (!st_dtype_is_float(t->dtype))
-            push(&misshaped, "%s is %s, expected F32, F16 or BF16", t->name, t->dtype);
+            push(&misshaped, "%s %s instead of F32/F16/BF16", t->name, t->dtype);
     }
     /* <bn>.num_batches_tracked of a BN the network has: training state, ignored */
     for (int j = 0; j < st->n; j++) {

@@ -475,11 +475,11 @@ static void report(void) {
     struct { wopts o; const char *want[3]; } cases[] = {
         { { .drop = "layer1.0.bn2.running_var" }, { "1 missing (layer1.0.bn2.running_var)", NULL } },
         { { .extra = "head.weight", .nbt = 1 }, { "1 unexpected (head.weight)", NULL } },
-        { { .reshape = "fc.weight" }, { "1 mis-shaped (fc.weight is [10, 31], expected [10, 32])", NULL } },
-        { { .as_int = "conv1.weight" }, { "1 mis-shaped (conv1.weight is I32, expected F32, F16 or BF16)", NULL } },
+        { { .reshape = "fc.weight" }, { "1 mis-shaped (fc.weight [10,31] instead of [10,32])", NULL } },
+        { { .as_int = "conv1.weight" }, { "1 mis-shaped (conv1.weight I32 instead of F32/F16/BF16)", NULL } },
         { { .drop = "conv1.weight", .extra = "conv1.weights", .reshape = "layer3.0.conv2.weight" },
-          { "1 missing (conv1.weight); 1 unexpected (conv1.weights); 1 mis-shaped (layer3.0.conv2.weight is "
-            "[8, 8, 3, 2], expected [8, 8, 3, 3])", NULL } },
+          { "1 missing (conv1.weight); 1 unexpected (conv1.weights); 1 mis-shaped (layer3.0.conv2.weight "
+            "[8,8,3,2] instead of [8,8,3,3])", NULL } },
         { { .prefix = "module." }, { "missing (conv1.weight, bn1.weight, ", "\u2026 and ", "names start with 'module.'" } },
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
