@@ -68,6 +68,6 @@ int arch_list(char ***names) {
         (*names)[n++] = strndup(e->d_name, len - 5);
     }
     closedir(d);
-    qsort(*names, (size_t)n, sizeof **names, cmp);
+    if (n) qsort(*names, (size_t)n, sizeof **names, cmp);   /* qsort(NULL, 0): UB */
     return n;
 }
