@@ -194,7 +194,7 @@ int pl_results_load(const char *dir, pl_results *r, FILE *warn, char *err, size_
         snprintf(files[nf++], plen, "%s/%s", dir, e->d_name);
     }
     closedir(d);
-    qsort(files, (size_t)nf, sizeof *files, cmp_names);
+    if (nf) qsort(files, (size_t)nf, sizeof *files, cmp_names);   /* qsort(NULL, 0): UB */
     char peak_date[40] = "";
     for (int f = 0; f < nf; f++) {
         char why[ERRLEN];
