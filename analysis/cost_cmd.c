@@ -127,20 +127,6 @@ static json_t *cost_json(const cost *t) {
                      "flops", (json_int_t)t->flops, "bytes", (json_int_t)t->bytes, "intensity", cost_intensity(t));
 }
 
-static json_t *knobs_json(const ir_knobs *k) {
-    json_t *blocks = json_array(), *widths = json_array(), *slots = json_array();
-    for (int s = 0; s < k->nstages; s++) {
-        json_array_append_new(blocks, json_integer(k->blocks[s]));
-        json_array_append_new(widths, json_integer(k->widths[s]));
-    }
-    for (int s = 0; s < 3; s++) json_array_append_new(slots, json_string(k->slots[s]));
-    return json_pack("{s:o,s:o,s:i,s:f,s:i,s:s,s:o,s:i,s:s,s:b,s:i,s:i,s:i}", "blocks", blocks, "widths", widths,
-                     "expansion", k->expansion, "width_multiplier", k->width_multiplier, "stem_width", k->stem_width,
-                     "block", k->block, "slots", slots, "neighbourhood", k->neighbourhood, "downsample", k->downsample,
-                     "inner_residual", k->inner_residual, "resolution", k->resolution, "classes", k->classes,
-                     "batch", k->batch);
-}
-
 static json_t *rf_json(const rf_t *r) {
     rf_summary s = rf_summarize(r);
     return json_pack("{s:I,s:I,s:s,s:f}", "height", (json_int_t)s.height, "width", (json_int_t)s.width,
@@ -154,7 +140,7 @@ json_t *network_cost_json(const network *net, const network_cost *nc, const rf_t
     json_object_set_new(o, "name", json_string(net->name));
     json_object_set_new(o, "family", json_string(net->family));
     json_object_set_new(o, "description", json_string(net->description));
-    json_object_set_new(o, "knobs", knobs_json(&net->knobs));
+    json_object_set_new(o, "knobs", ir_knobs_json(&net->knobs));
     json_object_set_new(o, "receptive_field", rf_json(&rf[net->layers[net->nlayers - 3].out]));
     json_t *stages = json_array(), *blocks = json_array(), *layers = json_array();
     char buf[32];

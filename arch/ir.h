@@ -72,6 +72,9 @@ int network_load(const char *name_or_path, const ir_overrides *ov, network *net,
                  char *err, size_t errlen);
 void network_free(network *net);
 
+/* The resolved knobs as a JSON object (jansson), for results and cost files. */
+struct json_t *ir_knobs_json(const ir_knobs *k);
+
 /* Expand already-resolved knobs into layers (used by network_load). */
 int network_expand(network *net, char *err, size_t errlen);
 

@@ -316,3 +316,17 @@ void network_free(network *net) {
     net->blocks = NULL;
     net->ntensors = net->nlayers = net->nblocks = 0;
 }
+
+json_t *ir_knobs_json(const ir_knobs *k) {
+    json_t *blocks = json_array(), *widths = json_array(), *slots = json_array();
+    for (int s = 0; s < k->nstages; s++) {
+        json_array_append_new(blocks, json_integer(k->blocks[s]));
+        json_array_append_new(widths, json_integer(k->widths[s]));
+    }
+    for (int s = 0; s < 3; s++) json_array_append_new(slots, json_string(k->slots[s]));
+    return json_pack("{s:o,s:o,s:i,s:f,s:i,s:s,s:o,s:i,s:s,s:b,s:i,s:i,s:i}", "blocks", blocks, "widths", widths,
+                     "expansion", k->expansion, "width_multiplier", k->width_multiplier, "stem_width", k->stem_width,
+                     "block", k->block, "slots", slots, "neighbourhood", k->neighbourhood, "downsample", k->downsample,
+                     "inner_residual", k->inner_residual, "resolution", k->resolution, "classes", k->classes,
+                     "batch", k->batch);
+}

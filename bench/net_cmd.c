@@ -217,25 +217,26 @@ static json_t *settings_json(const net_args *a, const executor *ex, int threads)
     return s;
 }
 
-static void print_table(const executor *ex, const net_timing *t, const cost *costs, double peak) {
+/* The table for people: on stdout, or on stderr when the JSON goes to stdout. */
+static void print_table(FILE *f, const executor *ex, const net_timing *t, const cost *costs, double peak) {
     double sum = 0;
     for (int i = 0; i < ex->nsteps; i++) sum += t->step[i].stats.median;
     double pass = t->pass.n ? t->pass.stats.median : sum;
-    printf("%-26s %-9s %-9s %-24s %10s %6s %9s %7s\n", "layer", "kind", "impl", "impl info", "median ms", "% pass",
+    fprintf(f, "%-26s %-9s %-9s %-24s %10s %6s %9s %7s\n", "layer", "kind", "impl", "impl info", "median ms", "% pass",
            "GFLOP/s", peak > 0 ? "% peak" : "");
     for (int i = 0; i < ex->nsteps; i++) {
         const exec_step *st = &ex->steps[i];
         double m = t->step[i].stats.median, gf = m > 0 ? costs[i].flops / m / 1e9 : 0;
         char pk[16] = "";
         if (peak > 0 && costs[i].macs) snprintf(pk, sizeof pk, "%6.1f", 100 * gf / peak);
-        printf("%-26s %-9s %-9s %-24.24s %10.4f %5.1f%% %9.2f %7s\n", ex->net->layers[st->layer].name,
+        fprintf(f, "%-26s %-9s %-9s %-24.24s %10.4f %5.1f%% %9.2f %7s\n", ex->net->layers[st->layer].name,
                layer_kind(&st->k.d), st->k.impl->impl, kernel_info(&st->k), 1e3 * m, pass > 0 ? 100 * m / pass : 0, gf, pk);
     }
     if (!t->pass.n) {
-        printf("sum of layer medians %.3f ms over %d passes; whole pass not timed (interrupted)\n", 1e3 * sum, t->reps);
+        fprintf(f, "sum of layer medians %.3f ms over %d passes; whole pass not timed (interrupted)\n", 1e3 * sum, t->reps);
         return;
     }
-    printf("sum of layer medians %.3f ms; whole pass median %.3f ms (p10 %.3f, p90 %.3f, %d passes); "
+    fprintf(f, "sum of layer medians %.3f ms; whole pass median %.3f ms (p10 %.3f, p90 %.3f, %d passes); "
            "per-layer timing overhead %+.1f%%\n", 1e3 * sum, 1e3 * pass, 1e3 * t->pass.stats.p10, 1e3 * t->pass.stats.p90,
            t->pass.n, pass > 0 ? 100 * (sum - pass) / pass : 0);
 }
@@ -364,6 +365,7 @@ int cmd_net(int argc, char **argv) {
                              net.description, "params", (json_int_t)nc.total.params, "macs",
                              (json_int_t)nc.total.macs, "flops", (json_int_t)nc.total.flops, "bytes",
                              (json_int_t)nc.total.bytes);
+    json_object_set_new(netj, "knobs", ir_knobs_json(&net.knobs));
     json_object_set_new(doc, "network", netj);
     costs = calloc((size_t)ex.nsteps, sizeof *costs);
     for (int i = 0; i < ex.nsteps; i++) {
@@ -388,7 +390,7 @@ int cmd_net(int argc, char **argv) {
         json_object_set_new(doc, "pass", results_record(&in));
     }
     results_set_complete(doc, !t.interrupted);
-    print_table(&ex, &t, costs, peak_gflops);
+    print_table(strcmp(path, "-") ? stdout : stderr, &ex, &t, costs, peak_gflops);
     if (results_write(doc, path, err, sizeof err)) { rc = fail_msg("%s", err); goto out; }
     if (strcmp(path, "-")) fprintf(stderr, "wrote %s%s\n", path, t.interrupted ? " (interrupted: complete = false)" : "");
     rc = t.interrupted ? EXIT_INTERRUPTED : 0;

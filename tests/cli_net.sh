@@ -44,7 +44,7 @@ import json; d = json.load(open('$tmp/multi-shift-4c-50-own.json'))
 assert any(r['op'] == 'shiftconv' and r['fused'][0].endswith('shift1') for r in d['records'])
 d = json.load(open('$tmp/multi-shift-4c-50-onednn.json'))
 assert any(r['op'] == 'shift' for r in d['records'])" && ok || bad "shift fusion choices"
-$SB net resnet50 $TINY --events none -o - 2>/dev/null | grep -q '"schema"' && ok || bad "-o - writes to stdout"
+$SB net resnet50 $TINY --events none -o - 2>/dev/null | python3 -c "import json,sys; assert json.load(sys.stdin)[\"network\"][\"knobs\"][\"stem_width\"] == 16" && ok || bad "-o - writes only the JSON to stdout"
 
 expect_fail 2 "unknown implementation 'mkl'" $SB net resnet50 $TINY --impl mkl -o "$tmp/x.json"
 expect_fail 2 "unknown network 'resnet5'" $SB net resnet5
