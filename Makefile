@@ -99,21 +99,28 @@ deps-ci:
 # make check-asan: every test (tests/run.sh: test binaries and tests/cli_*.sh) built with
 # AddressSanitizer + UndefinedBehaviorSanitizer into $(ASAN_BUILD)/. gcc, not clang:
 # clang's -fopenmp needs libomp, a second OpenMP runtime beside the libgomp that OpenBLAS
-# and oneDNN use. Reports go to $(ASAN_BUILD)/log/ (a report inside a test that expects a
-# failure, or in a pipe, would otherwise go unseen); any report there fails the target.
+# and oneDNN use. A finding must fail the target even inside a test that expects a failure
+# or reads shiftbench through a pipe: ASan and LSan reports go to files in $(ASAN_BUILD)/log/,
+# UBSan's (gcc's runtime ignores its log_path) to stderr, which tests/asan_sb.sh copies to
+# $(ASAN_BUILD)/log/sb-stderr; sanitizers exit with status 86. Any report fails the target.
 # LSan suppressions (third-party libraries only): tests/lsan.supp.
 ASAN_BUILD := build-asan
 ASAN_OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:exitcode=86:detect_stack_use_after_return=1:log_path=$(CURDIR)/$(ASAN_BUILD)/log/asan \
+ASAN_LOG := $(CURDIR)/$(ASAN_BUILD)/log
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:exitcode=86:detect_stack_use_after_return=1:log_path=$(ASAN_LOG)/asan \
             LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
-            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86:log_path=$(CURDIR)/$(ASAN_BUILD)/log/ubsan \
-            SB=$(ASAN_BUILD)/shiftbench SHIFTBENCH_ARCH=$(CURDIR)/arch
+            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86 \
+            SB=$(CURDIR)/tests/asan_sb.sh SB_SANITIZED=$(CURDIR)/$(ASAN_BUILD)/shiftbench \
+            SB_STDERR_LOG=$(ASAN_LOG)/sb-stderr SHIFTBENCH_ARCH=$(CURDIR)/arch
 check-asan: deps
 	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CC=gcc OPT="$(ASAN_OPT)" \
 	  $(ASAN_BUILD)/shiftbench $(TEST_SRC:tests/%.c=$(ASAN_BUILD)/tests/%)
-	@rm -rf $(ASAN_BUILD)/log && mkdir -p $(ASAN_BUILD)/log
+	@rm -rf $(ASAN_LOG) && mkdir -p $(ASAN_LOG) && touch $(ASAN_LOG)/sb-stderr
 	@$(ASAN_ENV) sh tests/run.sh $(TEST_SRC:tests/%.c=$(ASAN_BUILD)/tests/%); rc=$$?; \
-	 for f in $(ASAN_BUILD)/log/*; do [ -e "$$f" ] || continue; echo "== sanitizer report $$f =="; head -n 60 "$$f"; rc=1; done; \
+	 for f in $(ASAN_LOG)/asan.*; do [ -e "$$f" ] || continue; echo "== sanitizer report $$f =="; head -n 60 "$$f"; rc=1; done; \
+	 if grep -qE 'runtime error:|ERROR: (Address|Leak)Sanitizer' $(ASAN_LOG)/sb-stderr; then \
+	   echo "== sanitizer reports on shiftbench's stderr =="; \
+	   grep -E -A25 'runtime error:|ERROR: (Address|Leak)Sanitizer' $(ASAN_LOG)/sb-stderr | head -n 80; rc=1; fi; \
 	 [ $$rc = 0 ] && echo "check-asan: no sanitizer reports" || { echo "check-asan: FAILED"; exit 1; }
 
 # make fuzz [FUZZ_TIME=60]: builds every tests/fuzz/fuzz_NAME.c with clang and libFuzzer
