@@ -26,10 +26,14 @@ echo "== 1/4 cost of every named network (shiftbench cost --all)"
 $SB cost --all || exit 1
 
 echo "== 2/4 peak FLOP/s and copy bandwidth (shiftbench peak)"
-if ! $SB peak $PEAK_OPTS >"$logs/peak.log" 2>&1; then
+# measured once, on the benchmark's thread count; every net run's "% of peak" refers to it
+peak="results/peak-t$THREADS-$(date -u +%Y%m%dT%H%M%SZ).json"
+if ! $SB peak --threads "$THREADS" $PEAK_OPTS -o "$peak" >"$logs/peak.log" 2>&1; then
     echo "shiftbench peak failed (the roofline has no roofs); see $logs/peak.log" >&2
+    PEAK_ARG=""
 else
     grep -E 'FMA|GFLOP' "$logs/peak.log" | head -n 2
+    PEAK_ARG="--peak $peak"
 fi
 
 total=0
@@ -41,7 +45,7 @@ for n in $NETS; do
         k=$((k + 1))
         log="$logs/net-$n-$i.log"
         printf '[%d/%d] %-20s %-9s ' "$k" "$total" "$n" "$i"
-        if $SB net "$n" --impl "$i" --threads "$THREADS" $NET_OPTS >"$log" 2>&1; then
+        if $SB net "$n" --impl "$i" --threads "$THREADS" $NET_OPTS $PEAK_ARG >"$log" 2>&1; then
             # the closing line: sum of layer medians and the whole pass
             line=$(grep -E 'whole pass median' "$log" | tail -n 1 | sed 's/ (p10.*//')
             echo "${line:-done}"
