@@ -1,5 +1,6 @@
-/* Our own kernels' table (shift: own_shift.c, fused shift+1x1: own_fused.c) and the
- * element-wise ops: residual add and ReLU, vectorized by the compiler and threaded. */
+/* Our own kernels' table (shift: own_shift.c; fused shift+1x1, conv and fc on one GEMM
+ * micro-kernel: own_fused.c; pooling: own_pool.c) and the element-wise ops: residual add
+ * and ReLU, vectorized by the compiler and threaded. */
 #include <stdlib.h>
 #include "kernel.h"
 #include "own.h"
@@ -50,6 +51,16 @@ const kernel_impl own_kernels[] = {
       .create = own_shift_create, .run = own_shift_run, .destroy = free },
     { .op = OP_SHIFTCONV, .impl = "own", .about = "fused shift + 1x1: GEMM micro-kernel reading shifted pixels",
       .create = own_fused_create, .run = own_fused_run, .destroy = own_fused_destroy, .info = own_fused_info },
+    { .op = OP_CONV, .impl = "own", .about = "conv on the fused kernel's micro-kernel: 1x1 = shiftconv without a shift, kxk = one group per window position",
+      .create = own_fused_create, .run = own_fused_run, .destroy = own_fused_destroy, .info = own_fused_info },
+    { .op = OP_FC, .impl = "own", .about = "fully connected: a 1x1 conv on n pixels (the same micro-kernel)",
+      .create = own_fused_create, .run = own_fused_run, .destroy = own_fused_destroy, .info = own_fused_info },
+    { .op = OP_MAXPOOL, .impl = "own", .about = "max pool on NHWC, 16 channels per vector (AVX-512), threaded",
+      .create = own_pool_create, .run = own_pool_run, .destroy = free },
+    { .op = OP_AVGPOOL, .impl = "own", .about = "average pool on NHWC, 16 channels per vector (AVX-512), threaded",
+      .create = own_pool_create, .run = own_pool_run, .destroy = free },
+    { .op = OP_GAP, .impl = "own", .about = "global average pool on NHWC, 16 channels per vector (AVX-512)",
+      .create = own_pool_create, .run = own_pool_run, .destroy = free },
     { .op = OP_ADD, .impl = "own", .about = "residual add (+ReLU), vectorized and threaded",
       .create = ew_create, .run = add_run, .destroy = free },
     { .op = OP_RELU, .impl = "own", .about = "ReLU, vectorized and threaded",

@@ -19,10 +19,15 @@ int own_use_avx512(void);
 void *own_shift_create(const op_desc *d, const float *w, const float *b, char *err, size_t errlen);
 void own_shift_run(void *state, const float *in, const float *in2, float *out);
 
-/* kernels/own_fused.c: shift + 1x1 conv as one GEMM reading shifted pixels. */
+/* kernels/own_fused.c: shift + 1x1 conv as one GEMM reading shifted pixels; the same
+ * micro-kernel runs conv (1x1 = one group, kh x kw = one group per window position) and fc. */
 void *own_fused_create(const op_desc *d, const float *w, const float *b, char *err, size_t errlen);
 void own_fused_run(void *state, const float *in, const float *in2, float *out);
 void own_fused_destroy(void *state);
 const char *own_fused_info(const void *state);
+
+/* kernels/own_pool.c: max / average / global average pooling on NHWC. */
+void *own_pool_create(const op_desc *d, const float *w, const float *b, char *err, size_t errlen);
+void own_pool_run(void *state, const float *in, const float *in2, float *out);
 
 #endif
