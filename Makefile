@@ -68,6 +68,12 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@QUICK='$(QUICK)' THREADS='$(THREADS)' IMPLS='$(IMPLS)' NETS='$(NETS)' MIN_TIME='$(MIN_TIME)' sh plots/run.sh
 
+# The performance goals P1-P5 (README "Performance"), side by side in one process:
+# prints the table, writes results/ratios-*.json. BENCH_ARGS: e.g. --quick, --threads 1.
+.PHONY: bench
+bench: all
+	./shiftbench ratios $(BENCH_ARGS)
+
 # Redraws the charts and the report from the results already in results/.
 .PHONY: plots
 plots: deps

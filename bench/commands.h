@@ -8,6 +8,7 @@ int cmd_kernel(int argc, char **argv);   /* bench/kernel_cmd.c */
 int cmd_net(int argc, char **argv);      /* bench/net_cmd.c */
 int cmd_peak(int argc, char **argv);     /* bench/peak.c */
 int cmd_compare(int argc, char **argv);  /* bench/compare.c */
+int cmd_ratios(int argc, char **argv);   /* bench/ratios.c */
 int cmd_plot(int argc, char **argv);     /* plots/plot_cmd.c */
 
 #endif

@@ -15,6 +15,7 @@ static const struct {
     { "net", cmd_net, "time a whole network layer by layer (results JSON)" },
     { "kernel", cmd_kernel, "time kernel implementations on benchdnn-style descriptors (results JSON)" },
     { "peak", cmd_peak, "measure the FMA peak and copy bandwidth of this machine (results JSON)" },
+    { "ratios", cmd_ratios, "the performance goals P1-P5, each side by side in one process (results JSON)" },
     { "compare", cmd_compare, "compare two results files: ratios of medians, Mann-Whitney p-values" },
     { "plot", cmd_plot, "charts (SVG, PNG) and results/report.md from results, costs and accuracies" },
 };

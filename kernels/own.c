@@ -48,7 +48,7 @@ static void relu_run(void *p, const float *in, const float *in2, float *out) {
 
 const kernel_impl own_kernels[] = {
     { .op = OP_SHIFT, .impl = "own", .about = "NHWC shift: channel runs copied from neighbour pixels (AVX-512)",
-      .create = own_shift_create, .run = own_shift_run, .destroy = free },
+      .create = own_shift_create, .run = own_shift_run, .destroy = own_shift_destroy },
     { .op = OP_SHIFTCONV, .impl = "own", .about = "fused shift + 1x1: GEMM micro-kernel reading shifted pixels",
       .create = own_fused_create, .run = own_fused_run, .destroy = own_fused_destroy, .info = own_fused_info },
     { .op = OP_CONV, .impl = "own", .about = "conv on the fused kernel's micro-kernel: 1x1 = shiftconv without a shift, kxk = one group per window position",

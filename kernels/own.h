@@ -18,6 +18,7 @@ int own_use_avx512(void);
 /* kernels/own_shift.c: NHWC shift. */
 void *own_shift_create(const op_desc *d, const float *w, const float *b, char *err, size_t errlen);
 void own_shift_run(void *state, const float *in, const float *in2, float *out);
+void own_shift_destroy(void *state);
 
 /* kernels/own_fused.c: shift + 1x1 conv as one GEMM reading shifted pixels; the same
  * micro-kernel runs conv (1x1 = one group, kh x kw = one group per window position) and fc. */
