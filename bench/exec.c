@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../common/util.h"
+#include "../kernels/own.h"
 #include "measure.h"
 
 static const char *const IMPLS[] = { "ref", "own", "openblas", "onednn", "best", NULL };
@@ -48,15 +49,17 @@ static int fusable_next(const network *net, const int *cons, int i, op_kind next
            cons[net->layers[i].out] == 1;
 }
 
-/* The steps as IR index groups, before choosing kernels. */
-typedef struct { int layer, fused[EXEC_MAX_FUSED], nfused; op_desc d; } step_shape;
+/* The steps as IR index groups, before choosing kernels. add >= 0: a conv whose output
+ * only the residual add right after it reads; the add (and its ReLU, add_relu) may run
+ * inside the conv, reading res as in2 (exec_plan decides). */
+typedef struct { int layer, fused[EXEC_MAX_FUSED], nfused; op_desc d; int add, add_relu, res; } step_shape;
 
-static int group_layers(const network *net, int fuse_shift, step_shape *out) {
+static int group_layers(const network *net, int fuse_shift, int fuse_add, step_shape *out) {
     int *cons = consumers(net), n = 0;
     if (!cons) return -1;
     for (int i = 0; i < net->nlayers; i++) {
         const ir_layer *L = &net->layers[i];
-        step_shape s = { .layer = i, .d = L->d };
+        step_shape s = { .layer = i, .d = L->d, .add = -1, .add_relu = -1, .res = -1 };
         if (L->d.kind == OP_SHIFT && fuse_shift && fusable_next(net, cons, i, OP_CONV) &&
             net->layers[i + 1].d.kh == 1 && net->layers[i + 1].d.kw == 1) {
             const op_desc *c = &net->layers[i + 1].d;
@@ -71,10 +74,17 @@ static int group_layers(const network *net, int fuse_shift, step_shape *out) {
             i++;
         }
         op_kind k = net->layers[i].d.kind;
+        const ir_layer *A = i + 1 < net->nlayers ? &net->layers[i + 1] : NULL;
         if ((k == OP_CONV || k == OP_ADD || k == OP_FC) && fusable_next(net, cons, i, OP_RELU)) {
             s.fused[s.nfused++] = i + 1;
             s.d.relu = 1;
             i++;
+        } else if (fuse_add && k == OP_CONV && A && A->d.kind == OP_ADD && cons[net->layers[i].out] == 1 &&
+                   (A->in == net->layers[i].out) != (A->in2 == net->layers[i].out)) {
+            s.add = i + 1;
+            s.res = A->in == net->layers[i].out ? A->in2 : A->in;
+            if (fusable_next(net, cons, i + 1, OP_RELU)) s.add_relu = i + 2;
+            i = s.add_relu >= 0 ? s.add_relu : s.add;
         }
         out[n++] = s;
     }
@@ -86,6 +96,8 @@ static int last_layer(const step_shape *s) {
     int last = s->layer;
     for (int f = 0; f < s->nfused; f++)
         if (s->fused[f] > last) last = s->fused[f];
+    if (s->add > last) last = s->add;
+    if (s->add_relu > last) last = s->add_relu;
     return last;
 }
 
@@ -113,7 +125,7 @@ static void run_one(void *p) {
 /* `best`: every non-ref implementation of the op that accepts the shape, timed on the
  * step's real buffers; the fastest one is kept. */
 static int pick_best(exec_step *st, const op_desc *d, const float *in, const float *in2, float *out, double budget,
-                     char *err, size_t errlen) {
+                     double *best_time, char *err, size_t errlen) {
     double best = INFINITY;
     kernel cand;
     measure_opts mo;
@@ -140,7 +152,24 @@ static int pick_best(exec_step *st, const op_desc *d, const float *in, const flo
         }
     }
     if (!st->k.impl) return set_err(err, errlen, "no implementation of %s accepts this shape", op_name(d->kind));
+    if (best_time) *best_time = best;
     return 0;
+}
+
+/* The median time of k on these buffers, as pick_best measures its candidates. */
+static double time_kernel(kernel *k, const float *in, const float *in2, float *out, double budget) {
+    measure_opts mo;
+    measure_opts_default(&mo);
+    mo.warmup = 1;
+    mo.min_reps = 3;
+    mo.min_time = budget;
+    one_run r = { k, in, in2, out };
+    measure_result mr;
+    char why[ERRLEN];
+    double t = INFINITY;
+    if (measure(run_one, &r, &mo, NULL, &mr, why, sizeof why) == 0) t = mr.stats.median;
+    measure_result_free(&mr);
+    return t;
 }
 
 static int choose(exec_step *st, const op_desc *d, const char *impl, char *err, size_t errlen) {
@@ -186,17 +215,22 @@ int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, s
     snprintf(ex->impl, sizeof ex->impl, "%s", o->impl);
     int best = !strcmp(o->impl, "best");
     int fuse = best || (strcmp(o->impl, "ref") && kernel_find(OP_SHIFTCONV, o->impl));
+    int fuse_add = best || !strcmp(o->impl, "own");
     step_shape *shapes = calloc((size_t)net->nlayers, sizeof *shapes);
     ex->steps = calloc((size_t)net->nlayers, sizeof *ex->steps);
     ex->buf = calloc((size_t)net->ntensors, sizeof *ex->buf);
     if (!shapes || !ex->steps || !ex->buf) { free(shapes); exec_free(ex); return set_err(err, errlen, "out of memory"); }
-    int n = group_layers(net, fuse, shapes);
+    int n = group_layers(net, fuse, fuse_add, shapes);
     uint64_t rng = o->seed ? o->seed : 1;
     int rc = n < 0 ? set_err(err, errlen, "out of memory") : 0;
 
-    /* buffers: the network input and every step's output */
-    for (int i = 0; i <= n && !rc; i++) {
-        int t = i == 0 ? net->input : net->layers[last_layer(&shapes[i - 1])].out;
+    /* buffers: the network input and every step's output (and the conv's own output of a
+     * step that may keep its residual add apart) */
+    for (int i = 0; i <= 2 * n && !rc; i++) {
+        int t = i == 0 ? net->input
+              : i % 2 ? net->layers[last_layer(&shapes[(i - 1) / 2])].out
+              : shapes[(i - 1) / 2].add >= 0 ? net->layers[shapes[(i - 1) / 2].layer].out : -1;
+        if (t < 0 || ex->buf[t]) continue;
         const ir_tensor *x = &net->tensors[t];
         size_t bytes = (size_t)x->n * x->h * x->w * x->c * sizeof(float);
         if (!(ex->buf[t] = alloc_aligned(bytes))) rc = set_err(err, errlen, "out of memory (%zu bytes for a tensor)", bytes);
@@ -209,8 +243,10 @@ int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, s
         if (o->input) memcpy(ex->buf[net->input], o->input, nx * sizeof(float));
         else exec_fill_random(ex->buf[net->input], nx, 1.0f, &rng);
     }
+    #define BUF(t) ((t) >= 0 ? ex->buf[t] : NULL)
+    int ns = 0;   /* steps prepared */
     for (int i = 0; i < n && !rc; i++) {
-        exec_step *st = &ex->steps[i];
+        exec_step *st = &ex->steps[ns];
         const step_shape *s = &shapes[i];
         const ir_layer *L = &net->layers[s->layer];
         st->layer = s->layer;
@@ -218,25 +254,66 @@ int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, s
         memcpy(st->fused, s->fused, sizeof st->fused);
         st->in = net->layers[s->nfused && s->fused[0] < s->layer ? s->fused[0] : s->layer].in;
         st->in2 = L->in2;
-        st->out = net->layers[last_layer(s)].out;
+        st->out = s->add >= 0 ? L->out : net->layers[last_layer(s)].out;
         if (make_weights(st, &s->d, &rng)) { rc = set_err(err, errlen, "out of memory"); break; }
         if (o->weights && (st->weight || st->bias) &&
             o->weights(o->weights_ctx, net, s->layer, &s->d, st->weight, st->bias, err, errlen)) { rc = -1; break; }
         poison_for_test(st, L->name);
         ex->bytes += (op_weight_count(&s->d) + op_bias_count(&s->d)) * sizeof(float);
         char why[ERRLEN];
-        if (best) rc = pick_best(st, &s->d, ex->buf[st->in], st->in2 >= 0 ? ex->buf[st->in2] : NULL, ex->buf[st->out],
-                                 o->best_time, why, sizeof why);
+        double t_conv = 0, t_add = 0;
+        if (best) rc = pick_best(st, &s->d, BUF(st->in), BUF(st->in2), BUF(st->out), o->best_time, &t_conv, why, sizeof why);
         else rc = choose(st, &s->d, o->impl, why, sizeof why);
-        if (rc) set_err(err, errlen, "%s: layer %s: %s", net->name, L->name, why);
-        else {
-            ex->nsteps = i + 1;
-            /* run it once so that later steps (and `best` timing) see real activations */
-            exec_run_step(ex, i);
+        if (rc) { set_err(err, errlen, "%s: layer %s: %s", net->name, L->name, why); break; }
+        ex->nsteps = ++ns;
+        exec_run_step(ex, ns - 1);   /* later steps (and `best` timing) see real activations */
+        if (s->add >= 0) {
+            /* The residual add: on its own step, or inside the conv on our GEMM kernel. */
+            const ir_layer *A = &net->layers[s->add];
+            int out = net->layers[last_layer(s)].out;
+            op_desc fd = s->d;
+            fd.relu = s->add_relu >= 0;
+            const kernel_impl *own = kernel_find(s->d.kind, "own");
+            kernel fk = { 0 };
+            int can = own && own->run == own_fused_run &&
+                      kernel_create(&fk, own, &fd, st->weight, st->bias, why, sizeof why) == 0;
+            exec_step *sa = &ex->steps[ns];
+            sa->layer = s->add;
+            sa->nfused = 0;
+            if (s->add_relu >= 0) sa->fused[sa->nfused++] = s->add_relu;
+            sa->in = A->in;
+            sa->in2 = A->in2;
+            sa->out = out;
+            op_desc ad = A->d;
+            ad.relu = s->add_relu >= 0;
+            int fused = can && !best;
+            if (best) {
+                rc = pick_best(sa, &ad, BUF(sa->in), BUF(sa->in2), BUF(sa->out), o->best_time, &t_add, why, sizeof why);
+                if (rc) { set_err(err, errlen, "%s: layer %s: %s", net->name, A->name, why); if (can) kernel_destroy(&fk); break; }
+                fused = can && time_kernel(&fk, BUF(st->in), BUF(s->res), BUF(out), o->best_time) < t_conv + t_add;
+            } else if (!can) {
+                rc = choose(sa, &ad, o->impl, why, sizeof why);
+                if (rc) { set_err(err, errlen, "%s: layer %s: %s", net->name, A->name, why); break; }
+            }
+            if (fused) {   /* conv + add (+ ReLU) as one step */
+                kernel_destroy(&sa->k);
+                memset(sa, 0, sizeof *sa);
+                kernel_destroy(&st->k);
+                st->k = fk;
+                st->fused[st->nfused++] = s->add;
+                if (s->add_relu >= 0) st->fused[st->nfused++] = s->add_relu;
+                st->in2 = s->res;
+                st->out = out;
+                exec_run_step(ex, ns - 1);
+            } else {
+                if (can) kernel_destroy(&fk);
+                ex->nsteps = ++ns;
+                exec_run_step(ex, ns - 1);
+            }
         }
         if (o->progress) o->progress(i + 1, n, o->progress_ctx);
     }
-    ex->nsteps = rc ? ex->nsteps : n;
+    #undef BUF
     free(shapes);
     if (rc) exec_free(ex);
     return rc;

@@ -1,7 +1,10 @@
 /* The network executor: turns the IR into a list of steps, each one prepared kernel
  * (a ReLU folded into the conv or add before it, a shift folded into the 1x1 conv after
- * it when the implementation has a fused shift+1x1), owns every tensor buffer and the
- * seeded weights, and runs the steps in order. */
+ * it when the implementation has a fused shift+1x1, and a block's residual add (with its
+ * ReLU) folded into the conv before it when that conv runs on our own GEMM kernel, which
+ * adds in2 in its epilogue: always with --impl own, with best when that measures faster
+ * than the conv and the add apart), owns every tensor buffer and the seeded weights, and
+ * runs the steps in order. */
 #ifndef SHIFTBENCH_EXEC_H
 #define SHIFTBENCH_EXEC_H
 
@@ -10,12 +13,12 @@
 #include "../arch/ir.h"
 #include "../kernels/kernel.h"
 
-#define EXEC_MAX_FUSED 2
+#define EXEC_MAX_FUSED 3   /* shift, add, relu */
 
 typedef struct {
     kernel k;
     int layer;                    /* the IR layer this step is named after */
-    int fused[EXEC_MAX_FUSED];    /* other IR layers executed inside it (shift, relu) */
+    int fused[EXEC_MAX_FUSED];    /* other IR layers executed inside it (shift, add, relu) */
     int nfused;
     int in, in2, out;             /* tensor ids */
     float *weight, *bias;         /* owned (kernels may keep pointers to them) */

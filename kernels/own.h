@@ -21,7 +21,11 @@ void own_shift_run(void *state, const float *in, const float *in2, float *out);
 void own_shift_destroy(void *state);
 
 /* kernels/own_fused.c: shift + 1x1 conv as one GEMM reading shifted pixels; the same
- * micro-kernel runs conv (1x1 = one group, kh x kw = one group per window position) and fc. */
+ * micro-kernel runs conv (1x1 = one group, kh x kw = one group per window position) and fc.
+ * Residual: unlike the other conv kernels (which ignore in2), own_fused_run adds a
+ * non-NULL in2 (NHWC, the output's shape) to the result before the ReLU, so that
+ * out = relu(conv(in) + bias + in2): the executor fuses a block's residual add into the
+ * conv with it (a kernel_impl whose run is own_fused_run). */
 void *own_fused_create(const op_desc *d, const float *w, const float *b, char *err, size_t errlen);
 void own_fused_run(void *state, const float *in, const float *in2, float *out);
 void own_fused_destroy(void *state);

@@ -11,7 +11,9 @@
  * Weights are packed at create into NR-wide k-major panels. The micro-kernel keeps an
  * mr x NR tile of C in registers (mr = 1..6, one compiled kernel per mr, so a tail block
  * does no wasted work) and, when the layer's weights do not fit the caches, prefetches the
- * weight chunk it will need next while it computes. */
+ * weight chunk it will need next while it computes. A non-NULL in2 (the output's shape)
+ * is added before the ReLU: a block's residual add done in the GEMM's epilogue
+ * (own.h). */
 #include <immintrin.h>
 #include <omp.h>
 #include <stdint.h>
@@ -40,6 +42,7 @@ typedef struct {
     size_t ldc;
     __mmask16 m[4];            /* valid output channels of the panel, per zmm */
     int relu;                  /* ReLU at the store (last reduction chunk only) */
+    const float *res;          /* residual rows (ldc) added before the ReLU (last chunk only), or NULL */
     const char *pf;            /* prefetching kernels: one cache line from pf per k step, */
     int npf;                   /* then the rest of npf lines at the end */
     const float *base;         /* uniform kernels: row r reads base + r*step + koff[k] */
@@ -135,6 +138,16 @@ static inline void ukr_body(const tile *t, const int mr, const int pf_on, const 
     }
     if (pf_on)
         for (; npf > 0; npf--, pf += 64) _mm_prefetch(pf, _MM_HINT_T1);
+    if (t->res) {
+        #pragma GCC unroll 6
+        for (int r = 0; r < mr; r++) {
+            const float *q = t->res + r * t->ldc;
+            acc[r][0] = _mm512_add_ps(acc[r][0], _mm512_maskz_loadu_ps(m0, q));
+            acc[r][1] = _mm512_add_ps(acc[r][1], _mm512_maskz_loadu_ps(m1, q + 16));
+            acc[r][2] = _mm512_add_ps(acc[r][2], _mm512_maskz_loadu_ps(m2, q + 32));
+            acc[r][3] = _mm512_add_ps(acc[r][3], _mm512_maskz_loadu_ps(m3, q + 48));
+        }
+    }
     if (t->relu) {
         __m512 z = _mm512_setzero_ps();
         #pragma GCC unroll 6
@@ -180,7 +193,10 @@ static void ukr_portable(const tile *t, int mr) {
         }
     }
     for (int r = 0; r < mr; r++)
-        for (int j = 0; j < nr; j++) t->out[r * t->ldc + j] = t->relu && acc[r][j] < 0.0f ? 0.0f : acc[r][j];
+        for (int j = 0; j < nr; j++) {
+            float v = acc[r][j] + (t->res ? t->res[r * t->ldc + j] : 0.0f);
+            t->out[r * t->ldc + j] = t->relu && v < 0.0f ? 0.0f : v;
+        }
 }
 
 #define UKR_PORTABLE(N) static void ukr_portable_##N(const tile *t) { ukr_portable(t, N); }
@@ -339,7 +355,6 @@ static uint64_t source_rows(const gemm_state *s, const float *in, int mr, int *p
 }
 
 void own_fused_run(void *p, const float *in, const float *in2, float *out) {
-    (void)in2;
     const gemm_state *s = p;
     const op_desc *d = &s->d;
     long M = (long)d->n * d->oh * d->ow, plane = (long)d->oh * d->ow;
@@ -408,6 +423,7 @@ void own_fused_run(void *p, const float *in, const float *in2, float *out) {
                         tl.base = ubase[ib];
                         tl.skip = skip[ib];
                         tl.out = out + (size_t)m * d->oc + (size_t)pn * NR;
+                        tl.res = in2 && k1 == K ? in2 + (tl.out - out) : NULL;
                         tl.init = k0 == 0 ? s->bias + (size_t)pn * NR : tl.out;
                         tl.init_ld = k0 == 0 ? 0 : tl.ldc;
                         int first = ib * per;

@@ -452,6 +452,55 @@ static void test_shift_nchw(void) {
     CHECK(shift_nchw(x, x, 1, 4, 1, 2, 4) == -1 && shift_nchw(x, x, 1, 8, 1, 1, 6) == -1, "shift_nchw refuses");
 }
 
+/* ---- own gemm kernels with a residual: relu(conv(x) + b + in2) ------------------------ */
+
+/* The executor fuses a block's residual add into our own conv / shiftconv / fc: a non-NULL
+ * in2 is added before the ReLU. Oracle: the op without ReLU in fp64, plus in2, then ReLU;
+ * one more term in the error bound. */
+static void test_residual(void) {
+    static const shape cases[] = {
+        { OP_CONV, 1, 9, 7, 20, 70, 1, 1, 1, 0, 0, 1 },
+        { OP_CONV, 2, 9, 9, 16, 33, 1, 1, 2, 0, 0, 0 },
+        { OP_CONV, 1, 6, 5, 7, 19, 3, 3, 1, 1, 0, 1 },
+        { OP_SHIFTCONV, 1, 7, 6, 45, 64, 1, 1, 1, 0, 8, 1 },
+        { OP_SHIFTCONV, 1, 14, 14, 300, 130, 1, 1, 1, 0, 4, 1 },   /* two reduction chunks */
+        { OP_FC, 3, 1, 1, 40, 10, 0, 0, 0, 0, 0, 1 },
+    };
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass) setenv("SHIFTBENCH_NO_AVX512", "1", 1);
+        for (size_t t = 0; t < sizeof cases / sizeof *cases; t++) {
+            op_desc d = desc_of(&cases[t]), plain;
+            char err[ERRLEN], label[200];
+            CHECK(op_check(&d, err, sizeof err) == 0, "%s", err);
+            plain = d;
+            plain.relu = 0;
+            label_of(&d, label, sizeof label);
+            size_t nin = op_in_count(&d), nout = op_out_count(&d);
+            float *in = rand_buf(nin), *res = rand_buf(nout), *w = rand_buf(op_weight_count(&d)), *b = rand_buf(d.oc);
+            float *y = alloc_aligned(nout * sizeof *y);
+            double *y64 = malloc(nout * sizeof *y64), *mag = malloc(nout * sizeof *mag);
+            int nterms = oracle(&plain, in, NULL, w, b, y64, mag) + 1;
+            for (size_t i = 0; i < nout; i++) {
+                y64[i] += res[i];
+                mag[i] += fabs(res[i]);
+                if (d.relu && y64[i] < 0) y64[i] = 0;
+            }
+            kernel k;
+            CHECK(kernel_create(&k, kernel_find(d.kind, "own"), &d, w, b, err, sizeof err) == 0, "own %s: %s", label, err);
+            if (k.impl) {
+                kernel_run(&k, in, res, y);
+                char what[300];
+                snprintf(what, sizeof what, "%s + residual (%s)", label, kernel_info(&k));
+                long bad = compare(what, y, y64, mag, nout, nterms);
+                CHECK(bad == 0, "%s: %ld of %zu outputs out of tolerance", what, bad, nout);
+                kernel_destroy(&k);
+            }
+            free(in); free(res); free(w); free(b); free(y); free(y64); free(mag);
+        }
+        unsetenv("SHIFTBENCH_NO_AVX512");
+    }
+}
+
 /* ---- fused shift+1x1 against ref shift followed by ref 1x1 conv ---------------------- */
 
 static void test_fused_vs_ref_pair(void) {
@@ -498,6 +547,7 @@ int main(void) {
     test_shift_direction();
     test_shift_nchw();
     test_fused_vs_ref_pair();
+    test_residual();
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) test_shape(&shapes[i]);
     /* The single-thread paths of the threaded kernels too. */
     runtime_set_threads(1);
