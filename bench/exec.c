@@ -290,7 +290,10 @@ int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, s
             if (best) {
                 rc = pick_best(sa, &ad, BUF(sa->in), BUF(sa->in2), BUF(sa->out), o->best_time, &t_add, why, sizeof why);
                 if (rc) { set_err(err, errlen, "%s: layer %s: %s", net->name, A->name, why); if (can) kernel_destroy(&fk); break; }
-                fused = can && time_kernel(&fk, BUF(st->in), BUF(s->res), BUF(out), o->best_time) < t_conv + t_add;
+                /* Our conv won anyway: with the add inside it is the same work less a pass
+                 * over memory, so no timing (whose noise would decide). Else timed. */
+                fused = can && (st->k.impl->run == own_fused_run ||
+                                time_kernel(&fk, BUF(st->in), BUF(s->res), BUF(out), o->best_time) < t_conv + t_add);
             } else if (!can) {
                 rc = choose(sa, &ad, o->impl, why, sizeof why);
                 if (rc) { set_err(err, errlen, "%s: layer %s: %s", net->name, A->name, why); break; }

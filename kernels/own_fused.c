@@ -94,6 +94,9 @@ static inline void ukr_body(const tile *t, const int mr, const int pf_on, const 
     }
     const char *pf = t->pf;
     int npf = t->npf;
+    if (t->res)   /* the residual is read at the end: ask for it now (it may come from DRAM) */
+        for (int r = 0; r < mr; r++)
+            for (int v = 0; v < 4; v++) _mm_prefetch((const char *)(t->res + r * t->ldc + 16 * v), _MM_HINT_T0);
     if (uni) {
         const float *p[MR];
         #pragma GCC unroll 6
