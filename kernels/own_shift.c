@@ -30,6 +30,9 @@ typedef struct {
      * also takes the chunk that ends in a partial vector (c not a multiple of 16). */
     chunk_op *ops;
     int start[9][NBUCKET + 2];   /* class cls, bucket k: ops [start[cls][k], start[cls][k + 1]) */
+    /* Bucket 1's whole-vector chunks again as bare (dst, src offset) pairs: a plain copy. */
+    int (*full)[2];
+    int fstart[10];              /* class cls: full[fstart[cls] .. fstart[cls + 1]) */
     const chunk_op **bychunk;    /* [9][nchunk]: class cls, chunk j */
     int chunk_major;             /* few chunks: a chunk at a time across the pixels */
     int nt;                      /* stream the stores (tensor larger than the caches) */
@@ -38,16 +41,17 @@ typedef struct {
 
 #define NT_BYTES ((size_t)16 << 20)   /* stream the output past this (in + out) */
 #define PF_BYTES ((size_t)8 << 20)    /* prefetch the input past this (in + out) */
-/* Up to this many channels (8 chunks), a chunk at a time across a run of pixels: the loop
+/* Up to this many channels (4 chunks), a chunk at a time across a run of pixels: the loop
  * per chunk is a fixed sequence of loads with fixed strides. Wider pixels go pixel by
  * pixel (a chunk-major sweep would stride by c*4 >= 1 KiB, a few L1 sets only). */
-#define CHUNK_MAJOR_C 128
+#define CHUNK_MAJOR_C 64
 
 void own_shift_destroy(void *p) {
     shift_state *s = p;
     if (!s) return;
     free(s->ops);
     free(s->bychunk);
+    free(s->full);
     free(s);
 }
 
@@ -90,6 +94,32 @@ static int build_tables(shift_state *s) {
         for (int i = s->start[cls][0]; i < q; i++) s->bychunk[cls * nc + s->ops[i].dst / 16] = &s->ops[i];
     }
     free(tmp);
+    if (s->chunk_major) return 0;
+    /* whole-vector single-source chunks out of bucket 1 into the pair list */
+    s->full = malloc((size_t)9 * nc * sizeof *s->full);
+    if (!s->full) return -1;
+    int f = 0;
+    for (int cls = 0; cls < 9; cls++) {
+        s->fstart[cls] = f;
+        int w1 = s->start[cls][1];
+        for (int i = s->start[cls][1]; i < s->start[cls][2]; i++) {
+            const chunk_op *e = &s->ops[i];
+            if (e->m[0] == 0xFFFF) { s->full[f][0] = e->dst; s->full[f][1] = e->off[0]; f++; }
+            else s->ops[w1++] = *e;   /* masked ones stay in bucket 1 */
+        }
+        for (int i = w1; i < s->start[cls][2]; i++) s->ops[i].n = -1;   /* unused slots */
+        s->start[cls][2] = w1 < s->start[cls][2] ? w1 : s->start[cls][2];
+    }
+    s->fstart[9] = f;
+    /* bucket 2 starts right after bucket 1's masked entries: move the rest down */
+    for (int cls = 0; cls < 9; cls++) {
+        int gap = 0;
+        for (int i = s->start[cls][2]; i < s->start[cls][NBUCKET + 1] && s->ops[i].n == -1; i++) gap++;
+        if (!gap) continue;
+        memmove(&s->ops[s->start[cls][2]], &s->ops[s->start[cls][2] + gap],
+                (size_t)(s->start[cls][NBUCKET + 1] - s->start[cls][2] - gap) * sizeof *s->ops);
+        for (int k = 3; k <= NBUCKET + 1; k++) s->start[cls][k] -= gap;
+    }
     return 0;
 }
 
@@ -136,6 +166,9 @@ static void run_pixels(const shift_state *s, int cls, const float *in, float *ou
         float *o = out + p * c;
         if (pf && p * c + pf + c <= end)
             for (long k = 0; k < c; k += 16) _mm_prefetch((const char *)(i + pf + k), _MM_HINT_T0);
+        const int (*fp)[2] = s->full + s->fstart[cls], (*fe)[2] = s->full + s->fstart[cls + 1];
+        #pragma GCC unroll 4
+        for (; fp < fe; fp++) STORE(o + (*fp)[0], _mm512_loadu_ps(i + (*fp)[1]));
         for (const chunk_op *e = ops + st[0]; e < ops + st[1]; e++) STORE(o + e->dst, _mm512_setzero_ps());
         for (const chunk_op *e = ops + st[1]; e < ops + st[2]; e++)
             STORE(o + e->dst, _mm512_maskz_loadu_ps(e->m[0], i + e->off[0]));
