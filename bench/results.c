@@ -182,8 +182,8 @@ json_t *results_load(const char *path, char *err, size_t errlen) {
             set_err(err, errlen, "%s: no results \"version\" number", path);
         json_decref(d);
         return NULL;
-    } else if (!kind || (strcmp(kind, "net") && strcmp(kind, "kernel") && strcmp(kind, "peak")))
-        why = "\"kind\" is not one of net, kernel, peak";
+    } else if (!kind || (strcmp(kind, "net") && strcmp(kind, "kernel") && strcmp(kind, "peak") && strcmp(kind, "ratios")))
+        why = "\"kind\" is not one of net, kernel, peak, ratios";
     else if (!json_is_array(json_object_get(d, "records")))
         why = "no \"records\" array";
     if (why) {

@@ -14,7 +14,7 @@
 #define RESULTS_VERSION 1
 
 /* A new document {schema, version, kind, complete: true, context, records: []}; it takes
- * the reference to context. kind: "net", "kernel" or "peak". */
+ * the reference to context. kind: "net", "kernel", "peak" or "ratios". */
 json_t *results_new(const char *kind, json_t *context);
 void results_set_complete(json_t *doc, int complete);
 void results_add_record(json_t *doc, json_t *record);   /* takes the reference */
