@@ -380,9 +380,14 @@ void own_fused_run(void *p, const float *in, const float *in2, float *out) {
     while (pt > 1 && TILES(mtp, pt) < want) pt /= 2;
     while (mtp > 4 * MR && TILES(mtp, pt) < want) mtp /= 2;
     #undef TILES
-    long nmt = (M + mtp - 1) / mtp;
-    mtp = ((M + nmt - 1) / nmt + MR - 1) / MR * MR;
-    long mtiles = (M + mtp - 1) / mtp, ntiles = (s->npanel + pt - 1) / pt, total = mtiles * ntiles;
+    /* Pixel tiles: whole blocks of MR, as even as blocks allow, and as many tiles as make
+     * every thread's share equal (a multiple of the threads, when that keeps blocks). */
+    long nb = (M + MR - 1) / MR, ntiles = (s->npanel + pt - 1) / pt;
+    long mtiles = (M + mtp - 1) / mtp;
+    if (mtiles > nb) mtiles = nb;
+    while (nth > 1 && (mtiles * ntiles) % nth && mtiles < nb) mtiles++;
+    long total = mtiles * ntiles;
+    #define TILE_M0(mt) ((mt) * nb / mtiles * MR)
     #pragma omp parallel if (M * d->oc * (long)K > 200000)
     {
         const float *ptr[MT / MR][NG_MAX * MR], *ubase[MT / MR];
@@ -391,7 +396,7 @@ void own_fused_run(void *p, const float *in, const float *in2, float *out) {
         int filled = 0, wb = 0, woy = 0, wox = 0;   /* blocks of tile `cached` with rows; walk position */
         #pragma omp for schedule(static)
         for (long t = 0; t < total; t++) {
-            long mt = t / ntiles, m0 = mt * mtp, m1 = m0 + mtp < M ? m0 + mtp : M;
+            long mt = t / ntiles, m0 = TILE_M0(mt), m1 = mt + 1 < mtiles ? TILE_M0(mt + 1) : M;
             int nblk = (int)((m1 - m0 + MR - 1) / MR);
             if (mt != cached) {   /* consecutive tiles of one thread share their pixels */
                 wb = (int)(m0 / plane); woy = (int)(m0 % plane / d->ow); wox = (int)(m0 % d->ow);
@@ -453,4 +458,5 @@ void own_fused_run(void *p, const float *in, const float *in2, float *out) {
             }
         }
     }
+    #undef TILE_M0
 }
