@@ -22,6 +22,15 @@
 
 static char dir[64], inst[96], fam[112];
 
+static void cleanup(void) {
+    char fdir[96];
+    snprintf(fdir, sizeof fdir, "%s/families", dir);
+    unlink(fam);
+    unlink(inst);
+    rmdir(fdir);
+    rmdir(dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc; (void)argv;
     /* The real families (resnet) come from the source tree's arch/, whatever the cwd. */
@@ -33,6 +42,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     snprintf(fdir, sizeof fdir, "%s/families", dir);
     mkdir(dir, 0700);
     mkdir(fdir, 0700);
+    atexit(cleanup);
     return 0;
 }
 

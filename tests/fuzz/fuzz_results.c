@@ -16,9 +16,12 @@
 
 static char path[64];
 
+static void cleanup(void) { unlink(path); }
+
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc; (void)argv;
     snprintf(path, sizeof path, "/tmp/fuzz_results.%ld.json", (long)getpid());
+    atexit(cleanup);
     return 0;
 }
 
