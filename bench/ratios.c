@@ -657,9 +657,19 @@ int cmd_ratios(int argc, char **argv) {
         po.min_time = o.quick ? 0.05 : 0.1;
         peak_result pr;
         if (peak_measure(T, &po, &pr, NULL, err, sizeof err)) { rc = -1; break; }
-        json_array_append_new(peaks, peak_json(&pr));
+        json_t *pj = peak_json(&pr);
+        /* Threads of one parallel region wait for each other: when another process holds a
+         * core, every region waits for the scheduler's next slice and the figures measure
+         * that, not the code. The FMA loop shows it: T threads well under T x one. */
+        int contended = T > 1 && pr.gflops < 0.8 * T * pr.gflops_per_core;
+        json_object_set_new(pj, "contended", json_boolean(contended));
+        json_array_append_new(peaks, pj);
         if (ti == 0) json_object_set_new(ctx, "peak", peak_json(&pr));
         fprintf(tab, "-- %d thread%s: FMA peak %.1f GFLOP/s (%.1f per core)\n", T, T > 1 ? "s" : "", pr.gflops, pr.gflops_per_core);
+        if (contended)
+            fprintf(tab, "-- WARNING: %d threads reach %.0f%% of %d x the one-thread FMA peak: another process holds a core, "
+                    "so the %d-thread figures below measure the scheduler, not the kernels (run them on an idle machine)\n",
+                    T, 100 * pr.gflops / (T * pr.gflops_per_core), T, T);
         for (int bi = 0; bi < o.nbatch && !rc && !interrupted(); bi++) {
             int B = o.batch[bi];
             if (o.parts & 1) rc = part_p1(&o, T, B, doc, &sum[0], err, sizeof err);
