@@ -36,9 +36,10 @@ const char *arch_dir(void) {
             *slash = 0;
             static const char *const rel[] = { "/arch", "/../share/shiftbench/arch" };
             for (int i = 0; i < 2; i++) {
-                char cand[PATH_MAX + 32];
+                char cand[PATH_MAX + 32], fam[PATH_MAX + 48];
                 snprintf(cand, sizeof cand, "%s%s", exe, rel[i]);
-                if (is_dir(cand)) return keep(dir, sizeof dir, cand);
+                snprintf(fam, sizeof fam, "%s/families", cand);   /* not a build's arch/ objects */
+                if (is_dir(fam)) return keep(dir, sizeof dir, cand);
             }
         }
     }

@@ -202,6 +202,54 @@ static int resolve(json_t *kn, ir_knobs *k, char *err, size_t errlen) {
     return 0;
 }
 
+/* Every knob the expander reads, with the JSON type its default must have: a family file
+ * is checked against this before anything is merged, so that an instance or --set value
+ * is always typed by a sound default. */
+static const struct { const char *name; char type; } KNOBS[] = {
+    { "blocks", 'L' }, { "widths", 'L' }, { "expansion", 'i' }, { "width_multiplier", 'n' },
+    { "stem_width", 'i' }, { "block", 's' }, { "slots", 'S' }, { "neighbourhood", 'i' },
+    { "downsample", 's' }, { "inner_residual", 'b' }, { "resolution", 'i' }, { "classes", 'i' },
+    { "batch", 'i' },
+};
+
+static int typed(json_t *v, char t) {
+    switch (t) {
+    case 'i': return json_is_integer(v);
+    case 'n': return json_is_number(v);
+    case 'b': return json_is_boolean(v);
+    case 's': return json_is_string(v);
+    default: {   /* non-empty list of integers ('L') or strings ('S') */
+        json_t *e;
+        size_t i;
+        if (!json_is_array(v) || json_array_size(v) == 0) return 0;
+        json_array_foreach(v, i, e) if (!typed(e, t == 'L' ? 'i' : 's')) return 0;
+        return 1;
+    }
+    }
+}
+
+static int check_family(json_t *defaults, const char *path, char *err, size_t errlen) {
+    static const char *const words[] = { ['i'] = "an integer", ['n'] = "a number", ['b'] = "true or false",
+                                         ['s'] = "a string", ['L'] = "a non-empty list of integers",
+                                         ['S'] = "a non-empty list of strings" };
+    const char *key;
+    json_t *v;
+    for (size_t k = 0; k < sizeof KNOBS / sizeof *KNOBS; k++) {
+        v = json_object_get(defaults, KNOBS[k].name);
+        if (!v) return set_err(err, errlen, "%s: the family lacks knob '%s'", path, KNOBS[k].name);
+        if (!typed(v, KNOBS[k].type))
+            return set_err(err, errlen, "%s: the default of knob '%s' must be %s", path, KNOBS[k].name,
+                           words[(int)KNOBS[k].type]);
+    }
+    json_object_foreach(defaults, key, v) {
+        size_t k = 0;
+        while (k < sizeof KNOBS / sizeof *KNOBS && strcmp(key, KNOBS[k].name)) k++;
+        if (k == sizeof KNOBS / sizeof *KNOBS)
+            return set_err(err, errlen, "%s: knob '%s' is not one the expander knows", path, key);
+    }
+    return 0;
+}
+
 /* The family file: <dir of the instance>/families/NAME.json, else the arch dir's. */
 static json_t *load_family(const char *inst_path, const char *family, char *path, size_t pathlen,
                            char *err, size_t errlen) {
@@ -267,6 +315,7 @@ int network_load(const char *name_or_path, const ir_overrides *ov, network *net,
     if (check_keys(fam, fampath, FAMILY_KEYS, err, errlen)) goto out;
     json_t *defaults = json_object_get(fam, "knobs");
     if (!json_is_object(defaults)) { set_err(err, errlen, "%s: missing \"knobs\" (an object)", fampath); goto out; }
+    if (check_family(defaults, fampath, err, errlen)) goto out;
     snprintf(net->family, sizeof net->family, "%s", json_string_value(famname));
 
     knobs = json_deep_copy(defaults);

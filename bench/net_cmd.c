@@ -123,6 +123,7 @@ static int parse(int argc, char **argv, net_args *a) {
         } else return fail_msg("net: unknown option '%s' (see shiftbench net --help)", o);
     }
     if (!a->net) return fail_msg("net: name a network (see shiftbench net --help)");
+    if (a->no_peak && a->peak_file) return fail_msg("net: --peak and --no-peak exclude each other");
     if (!exec_impl_valid(a->impl))
         return fail_msg("net: unknown implementation '%s' (choose from: %s)", a->impl, exec_impl_names());
     if (a->bn_eps >= 0 && !a->weights) return fail_msg("net: --bn-eps needs --weights");

@@ -1,0 +1,25 @@
+#!/bin/sh
+# shiftbench ratios: a one-second run of the kernel goals (P1-P3) writes a valid results
+# file with goal, ratio and met per line; bad options are one line + exit 2. Never asserts
+# on the ratios themselves (they are timings).
+cd "$(dirname "$0")/.." || exit 2
+. tests/cli.sh
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+if $SB ratios --parts 1,2,3 --quick --threads 1 --batch 1 --min-time 0.002 -o "$tmp/r.json" >"$tmp/out" 2>&1; then ok
+else bad "ratios quick run: $(tail -n 3 "$tmp/out")"; fi
+grep -qE '^P1 .*(met|missed)' "$tmp/out" && ok || bad "a P1 line with met/missed"
+python3 - "$tmp/r.json" <<'PY' && ok || bad "ratios results file"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["schema"] == "shiftbench-results" and d["kind"] == "ratios" and d["complete"] is True
+ids = {r["goal_id"] for r in d["records"]}
+assert {"P1", "P2", "P3"} <= ids, ids
+for r in d["records"]:
+    assert r["ratio"] > 0 and isinstance(r["met"], bool) and r["goal"] > 0
+    assert r["a"]["stats"]["n"] >= 1 and r["b"]["stats"]["n"] >= 1
+PY
+expect_fail 2 "--threads '0'" $SB ratios --threads 0
+expect_fail 2 "unknown or incomplete option '--bogus'" $SB ratios --bogus
+expect_fail 2 "parts" $SB ratios --parts 9
+finish
