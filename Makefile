@@ -1,5 +1,7 @@
 # shiftbench: one executable, ./shiftbench, from arch/ analysis/ kernels/ bench/ common/.
 PREFIX ?= /usr/local
+# BUILD before the first rule naming $(BUILD)/...: a rule's target expands when read.
+BUILD ?= build
 DESTDIR ?=
 CC ?= cc
 ifeq ($(origin CC),default)
@@ -25,7 +27,6 @@ $(BUILD)/bench/context.o: CFLAGS += -DSHIFTBENCH_CFLAGS='"$(SB_CFLAGS_STR)"'
 LDLIBS += $(BLAS_LIBS) $(addprefix -Wl$(comma)-rpath$(comma),$(BLAS_DIR)) -ldnnl -lpfm $(JANSSON_LIBS) -lm
 comma := ,
 
-BUILD ?= build
 LIB_SRC := $(sort $(wildcard common/*.c arch/*.c analysis/*.c kernels/*.c bench/*.c plots/*.c))
 LIB_SRC := $(filter-out bench/main.c,$(LIB_SRC))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
