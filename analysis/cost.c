@@ -40,10 +40,10 @@ int op_cost(const op_desc *d, cost *c) {
         c->flops = out;                   /* one compare per element */
         break;
     case OP_MAXPOOL:
-        if (MUL(out, (uint64_t)(d->kh * d->kw - 1), &c->flops)) return -1;   /* compares */
+        if (MUL(out, (uint64_t)d->kh * (uint64_t)d->kw - 1, &c->flops)) return -1;   /* compares */
         break;
     case OP_AVGPOOL:
-        if (MUL(out, (uint64_t)(d->kh * d->kw), &c->flops)) return -1;       /* adds + one multiply */
+        if (MUL(out, (uint64_t)d->kh * (uint64_t)d->kw, &c->flops)) return -1;       /* adds + one multiply */
         break;
     case OP_GAP:
         c->flops = in + out;              /* one add per input, one multiply per output */

@@ -133,9 +133,7 @@ static json_t *rf_json(const rf_t *r) {
                      "shape", s.shape, "squareness", s.squareness);
 }
 
-json_t *network_cost_json(const network *net, const network_cost *nc, const rf_t *rf, int with_layers);
-
-json_t *network_cost_json(const network *net, const network_cost *nc, const rf_t *rf, int with_layers) {
+static json_t *network_cost_json(const network *net, const network_cost *nc, const rf_t *rf, int with_layers) {
     json_t *o = cost_json(&nc->total);
     json_object_set_new(o, "name", json_string(net->name));
     json_object_set_new(o, "family", json_string(net->family));
@@ -221,7 +219,7 @@ int cmd_cost(int argc, char **argv) {
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return 0; }
         else if (!strcmp(a, "--layers")) detail = DETAIL_LAYERS;
         else if (!strcmp(a, "--stages")) detail = DETAIL_STAGES;
-        else if (!strcmp(a, "--all")) nall = arch_list(&all);
+        else if (!strcmp(a, "--all")) { if (!all) nall = arch_list(&all); }
         else if (!strcmp(a, "--format") || !strcmp(a, "--set") || !strcmp(a, "--batch") || !strcmp(a, "--resolution")) {
             if (i + 1 >= argc) return fail_msg("%s needs a value", a);
             const char *v = argv[++i];
@@ -246,9 +244,9 @@ int cmd_cost(int argc, char **argv) {
     for (int i = 0; i < nall && nnames < 256; i++) names[nnames++] = all[i];
     if (!nnames) return fail_msg("cost: name at least one network (or --all); see shiftbench cost --help");
     costed *cs = calloc((size_t)nnames, sizeof *cs);
-    int rc = 0, done = 0;
+    int rc = cs ? 0 : fail_msg("out of memory"), done = 0;
     char err[ERRLEN];
-    for (; done < nnames; done++) {
+    for (; !rc && done < nnames; done++) {
         costed *c = &cs[done];
         if (network_load(names[done], &ov, &c->net, err, sizeof err) ||
             network_cost_of(&c->net, &c->cost, err, sizeof err)) {

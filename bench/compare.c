@@ -139,7 +139,8 @@ int cmd_compare(int argc, char **argv) {
     for (size_t j = 0; j < nb; j++) only_b += !used[j];
     free(used);
     json_t *pa = json_object_get(doc[0], "pass"), *pb = json_object_get(doc[1], "pass");
-    if (pa && pb && median_of(pa) > 0 && median_of(pb) > 0) {
+    int passes = pa && pb;
+    if (passes && median_of(pa) > 0 && median_of(pb) > 0) {
         sig += row("total (whole pass)", "", "", pa, pb, alpha);
     } else if (matched) {
         char ta[32], tb[32];
@@ -150,7 +151,7 @@ int cmd_compare(int argc, char **argv) {
     printf("%d matched, %d significant (p < %g), %d only in A, %d only in B\n", matched, sig, alpha, only_a, only_b);
     json_decref(doc[0]);
     json_decref(doc[1]);
-    if (!matched && !(pa && pb)) {
+    if (!matched && !passes) {
         fprintf(stderr, "shiftbench: error: %s and %s have no records in common (matched by name and op)\n", files[0], files[1]);
         return 1;
     }

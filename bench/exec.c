@@ -122,41 +122,8 @@ static void run_one(void *p) {
     kernel_run(r->k, r->in, r->in2, r->out);
 }
 
-/* `best`: every non-ref implementation of the op that accepts the shape, timed on the
- * step's real buffers; the fastest one is kept. */
-static int pick_best(exec_step *st, const op_desc *d, const float *in, const float *in2, float *out, double budget,
-                     double *best_time, char *err, size_t errlen) {
-    double best = INFINITY;
-    kernel cand;
-    measure_opts mo;
-    measure_opts_default(&mo);
-    mo.warmup = 1;
-    mo.min_reps = 3;
-    mo.min_time = budget;
-    for (int i = 0, n = kernel_count(); i < n; i++) {
-        const kernel_impl *ki = kernel_at(i);
-        if (ki->op != d->kind || !strcmp(ki->impl, "ref")) continue;
-        char why[ERRLEN];
-        if (kernel_create(&cand, ki, d, st->weight, st->bias, why, sizeof why)) continue;
-        one_run r = { &cand, in, in2, out };
-        measure_result mr;
-        double t = INFINITY;
-        if (measure(run_one, &r, &mo, NULL, &mr, why, sizeof why) == 0) t = mr.stats.median;
-        measure_result_free(&mr);
-        if (t < best) {
-            best = t;
-            kernel_destroy(&st->k);
-            st->k = cand;
-        } else {
-            kernel_destroy(&cand);
-        }
-    }
-    if (!st->k.impl) return set_err(err, errlen, "no implementation of %s accepts this shape", op_name(d->kind));
-    if (best_time) *best_time = best;
-    return 0;
-}
-
-/* The median time of k on these buffers, as pick_best measures its candidates. */
+/* The median time of k on these buffers (INFINITY when it cannot be measured): how `best`
+ * times every candidate. */
 static double time_kernel(kernel *k, const float *in, const float *in2, float *out, double budget) {
     measure_opts mo;
     measure_opts_default(&mo);
@@ -167,9 +134,34 @@ static double time_kernel(kernel *k, const float *in, const float *in2, float *o
     measure_result mr;
     char why[ERRLEN];
     double t = INFINITY;
-    if (measure(run_one, &r, &mo, NULL, &mr, why, sizeof why) == 0) t = mr.stats.median;
+    if (measure(run_one, &r, &mo, NULL, &mr, why, sizeof why) == 0 && mr.n) t = mr.stats.median;
     measure_result_free(&mr);
     return t;
+}
+
+/* `best`: every non-ref implementation of the op that accepts the shape, timed on the
+ * step's real buffers; the fastest one is kept. */
+static int pick_best(exec_step *st, const op_desc *d, const float *in, const float *in2, float *out, double budget,
+                     double *best_time, char *err, size_t errlen) {
+    double best = INFINITY;
+    kernel cand;
+    for (int i = 0, n = kernel_count(); i < n; i++) {
+        const kernel_impl *ki = kernel_at(i);
+        if (ki->op != d->kind || !strcmp(ki->impl, "ref")) continue;
+        char why[ERRLEN];
+        if (kernel_create(&cand, ki, d, st->weight, st->bias, why, sizeof why)) continue;
+        double t = time_kernel(&cand, in, in2, out, budget);
+        if (!st->k.impl || t < best) {   /* the first one that runs, even unmeasured (interrupted) */
+            best = t;
+            kernel_destroy(&st->k);
+            st->k = cand;
+        } else {
+            kernel_destroy(&cand);
+        }
+    }
+    if (!st->k.impl) return set_err(err, errlen, "no implementation of %s accepts this shape", op_name(d->kind));
+    if (best_time) *best_time = best;
+    return 0;
 }
 
 static int choose(exec_step *st, const op_desc *d, const char *impl, char *err, size_t errlen) {
@@ -332,6 +324,17 @@ void exec_forward(executor *ex) {
 }
 
 float *exec_output(const executor *ex) { return ex->buf[ex->net->output]; }
+
+int exec_first_nonfinite(const executor *ex) {
+    for (int i = 0; i < ex->nsteps; i++) {
+        const ir_tensor *t = &ex->net->tensors[ex->steps[i].out];
+        size_t n = (size_t)t->n * t->h * t->w * t->c;
+        const float *y = ex->buf[ex->steps[i].out];
+        for (size_t j = 0; j < n; j++)
+            if (!isfinite(y[j])) return i;
+    }
+    return -1;
+}
 
 void exec_free(executor *ex) {
     for (int i = 0; ex->steps && i < ex->net->nlayers; i++) {

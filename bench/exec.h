@@ -59,6 +59,8 @@ int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, s
 void exec_run_step(executor *ex, int i);
 void exec_forward(executor *ex);   /* every step in order */
 float *exec_output(const executor *ex);
+/* The first step whose output holds a NaN or an infinity, or -1. */
+int exec_first_nonfinite(const executor *ex);
 void exec_free(executor *ex);
 
 /* The implementations --impl accepts, for messages: "ref, own, openblas, onednn, best". */

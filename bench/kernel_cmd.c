@@ -14,6 +14,7 @@
 #include "context.h"
 #include "counters.h"
 #include "desc.h"
+#include "exec.h"
 #include "measure.h"
 #include "peak.h"
 #include "results.h"
@@ -213,14 +214,6 @@ static int parse_args(int argc, char **argv, kopts *k) {
     return 0;
 }
 
-/* xorshift64*: the same inputs for every implementation of a descriptor. */
-static void fill(float *x, size_t n, uint64_t *s) {
-    for (size_t i = 0; i < n; i++) {
-        *s ^= *s >> 12; *s ^= *s << 25; *s ^= *s >> 27;
-        x[i] = (float)((*s * 2685821657736338717ull) >> 40) / (float)(1 << 24) * 2.0f - 1.0f;
-    }
-}
-
 typedef struct {
     float *in, *in2, *out, *w, *b;
 } buffers;
@@ -243,10 +236,11 @@ static int buffers_alloc(buffers *b, const op_desc *d, uint64_t seed) {
         buffers_free(b);
         return -1;
     }
-    fill(b->in, nin, &s);
-    if (b->in2) fill(b->in2, nin, &s);
-    if (b->w) fill(b->w, nw, &s);
-    if (b->b) fill(b->b, nb, &s);
+    /* the same inputs for every implementation of a descriptor */
+    exec_fill_random(b->in, nin, 1.0f, &s);
+    if (b->in2) exec_fill_random(b->in2, nin, 1.0f, &s);
+    if (b->w) exec_fill_random(b->w, nw, 1.0f, &s);
+    if (b->b) exec_fill_random(b->b, nb, 1.0f, &s);
     memset(b->out, 0, nout * sizeof(float));
     return 0;
 }

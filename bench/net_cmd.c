@@ -100,10 +100,9 @@ static int parse(int argc, char **argv, net_args *a) {
             if (parse_double(val, &d) || !(d >= 0) || d > 1) return fail_msg("net: --bn-eps '%s': expected a number in [0, 1]", val);
             a->bn_eps = d;
         }
-        else if (!strcmp(o, "--set")) {
-            if (a->ov.n >= 60) return fail_msg("net: too many --set options");
-            a->ov.kv[a->ov.n++] = val;
-        } else if (!strcmp(o, "--batch") || !strcmp(o, "--resolution")) {
+        else if (!strcmp(o, "--set") || !strcmp(o, "--batch") || !strcmp(o, "--resolution")) {
+            if (a->ov.n >= (int)(sizeof a->ov.kv / sizeof *a->ov.kv)) return fail_msg("net: too many --set options");
+            if (o[2] == 's') { a->ov.kv[a->ov.n++] = val; continue; }
             if (parse_long(val, 1, 1000000, &v)) return fail_msg("net: %s '%s': expected an integer in [1, 1000000]", o, val);
             char *buf = setbuf[o[2] == 'b'];
             snprintf(buf, 64, "%s=%ld", o + 2, v);
@@ -130,17 +129,6 @@ static int parse(int argc, char **argv, net_args *a) {
     if (a->bn_eps < 0) a->bn_eps = CKPT_BN_EPS;
     if (a->mo.max_reps < a->mo.min_reps) a->mo.max_reps = a->mo.min_reps;
     return 0;
-}
-
-/* Memory the machine can give now (MemAvailable), 0 when unknown. */
-static uint64_t mem_available(void) {
-    FILE *f = fopen("/proc/meminfo", "r");
-    char line[256];
-    unsigned long long kb = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) break;
-    if (f) fclose(f);
-    return (uint64_t)kb * 1024;
 }
 
 static void progress(const char *what, int done, int total, double elapsed, void *ctx) {
@@ -184,23 +172,13 @@ static json_t *get_peak(const net_args *a, int threads, char *err, size_t errlen
     return peak_json(&pr);
 }
 
-/* The first step whose output holds a NaN or an infinity, or -1. */
-static int first_nonfinite(const executor *ex) {
-    for (int i = 0; i < ex->nsteps; i++) {
-        const ir_tensor *t = &ex->net->tensors[ex->steps[i].out];
-        size_t n = (size_t)t->n * t->h * t->w * t->c;
-        const float *y = ex->buf[ex->steps[i].out];
-        for (size_t j = 0; j < n; j++)
-            if (!isfinite(y[j])) return i;
-    }
-    return -1;
-}
-
-/* The analytic cost of what a step executes (a fused shift moves no bytes of its own). */
+/* The analytic cost of what a step executes: its layer's cost model on the step's op (a
+ * fused shift moves no bytes of its own). */
 static void step_cost(const executor *ex, int i, cost *c) {
     const exec_step *st = &ex->steps[i];
-    op_cost(&st->k.d, c);
-    if (ex->net->layers[st->layer].bn[0]) c->params += 2 * (uint64_t)st->k.d.oc;
+    ir_layer L = ex->net->layers[st->layer];
+    L.d = st->k.d;
+    layer_cost(&L, c);
 }
 
 static json_t *settings_json(const net_args *a, const executor *ex, int threads) {
@@ -288,6 +266,11 @@ int cmd_net(int argc, char **argv) {
         rc = fail_msg("%s", err);
         goto out;
     }
+    if (avail && need > avail / 10 * 9) {
+        rc = fail_msg("%s needs %.2f GB for weights and activations, more than the %.2f GB available", net.name,
+                      need / 1e9, avail / 1e9);
+        goto out;
+    }
     if (a.weights && (checkpoint_open(&ck, a.weights, a.bn_eps, err, sizeof err) ||
                       checkpoint_check(&ck, &net, err, sizeof err))) {
         rc = fail_msg("%s", err);
@@ -297,21 +280,22 @@ int cmd_net(int argc, char **argv) {
         rc = fail_msg("%s", err);
         goto out;
     }
-    if (avail && need > avail / 10 * 9) {
-        rc = fail_msg("%s needs %.2f GB for weights and activations, more than the %.2f GB available", net.name,
-                      need / 1e9, avail / 1e9);
-        goto out;
-    }
     const char *const *evn = counters_default_events;
     int nev = counters_default_count;
     char *evbuf = NULL, *evlist[COUNTERS_MAX];
     if (a.events) {
         nev = 0;
         if (strcmp(a.events, "none")) {
-            evbuf = strdup(a.events);
+            if (!(evbuf = strdup(a.events))) { rc = fail_msg("out of memory"); goto out; }
             char *save = NULL;
-            for (char *tok = strtok_r(evbuf, ",", &save); tok && nev < COUNTERS_MAX; tok = strtok_r(NULL, ",", &save))
+            for (char *tok = strtok_r(evbuf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+                if (nev == COUNTERS_MAX) {
+                    free(evbuf);
+                    rc = fail_msg("net: --events: at most %d events", COUNTERS_MAX);
+                    goto out;
+                }
                 evlist[nev++] = tok;
+            }
         }
         evn = (const char *const *)evlist;
     }
@@ -342,7 +326,7 @@ int cmd_net(int argc, char **argv) {
         if (npy_write(a.output, exec_output(&ex), 2, shape, err, sizeof err)) { rc = fail_msg("%s", err); goto out; }
         if (strcmp(a.output, "-")) fprintf(stderr, "wrote logits %s\n", a.output);
     }
-    int bad = first_nonfinite(&ex);
+    int bad = exec_first_nonfinite(&ex);
     if (bad >= 0) {
         if (isatty(2)) fputc('\n', stderr);
         rc = fail_msg("%s: layer %s (%s) produced NaN or Inf; refusing to time it", net.name,
@@ -368,7 +352,7 @@ int cmd_net(int argc, char **argv) {
                              (json_int_t)nc.total.bytes);
     json_object_set_new(netj, "knobs", ir_knobs_json(&net.knobs));
     json_object_set_new(doc, "network", netj);
-    costs = calloc((size_t)ex.nsteps, sizeof *costs);
+    if (!(costs = calloc((size_t)ex.nsteps, sizeof *costs))) { rc = fail_msg("out of memory"); goto out; }
     for (int i = 0; i < ex.nsteps; i++) {
         const exec_step *st = &ex.steps[i];
         const ir_layer *L = &net.layers[st->layer];

@@ -24,6 +24,9 @@ int mul_size(size_t a, size_t b, size_t *out);
 
 double now_sec(void);   /* CLOCK_MONOTONIC */
 
+/* Memory the machine can give now (MemAvailable in /proc/meminfo), in bytes; 0 when unknown. */
+uint64_t mem_available(void);
+
 /* Writes data to path via a temporary file in the same directory and rename(2), so a
  * reader never sees half a file. path "-" writes to stdout. */
 int write_file_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
