@@ -61,6 +61,25 @@ int layer_cost(const ir_layer *L, cost *c) {
     return 0;
 }
 
+int fused_cost(const network *net, const int *layers, int n, cost *c) {
+    memset(c, 0, sizeof *c);
+    uint64_t inside = 0;   /* bytes of the intermediates, written and read */
+    for (int i = 0; i < n; i++) {
+        const ir_layer *L = &net->layers[layers[i]];
+        cost one;
+        if (layer_cost(L, &one) || cost_add(c, &one)) return -1;
+        for (int j = 0; j < n; j++) {   /* an intermediate: written by L, read inside the step */
+            const ir_layer *M = &net->layers[layers[j]];
+            if (M->in == L->out || M->in2 == L->out) {
+                inside += 2 * one.out_elems * sizeof(float);
+                break;
+            }
+        }
+    }
+    c->bytes -= inside;   /* the sum holds every intermediate's write and read */
+    return 0;
+}
+
 int cost_add(cost *a, const cost *b) {
     return ADD(a->params, b->params, &a->params) | ADD(a->macs, b->macs, &a->macs) |
            ADD(a->flops, b->flops, &a->flops) | ADD(a->bytes, b->bytes, &a->bytes) |

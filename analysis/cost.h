@@ -19,6 +19,10 @@ typedef struct {
 int op_cost(const op_desc *d, cost *c);
 /* The cost of an IR layer: op_cost plus its folded BN's affine parameters. */
 int layer_cost(const ir_layer *L, cost *c);
+/* The cost of IR layers executed as one fused step (a shift inside its 1x1, a ReLU or a
+ * residual add inside a conv): their sum, less the traffic of every tensor one of them
+ * writes and another of them reads, which never reaches memory. -1 on overflow. */
+int fused_cost(const network *net, const int *layers, int n, cost *c);
 /* a += b, -1 on overflow. */
 int cost_add(cost *a, const cost *b);
 double cost_intensity(const cost *c);   /* FLOP per byte */

@@ -44,6 +44,13 @@ static const char *grouped(uint64_t v, char *buf) {
     return buf;
 }
 
+/* The tensor the last block writes (the head's input): where the RF column is read. */
+static int last_block_out(const network *n) {
+    for (int b = n->nblocks - 1; b >= 0; b--)
+        if (n->blocks[b].stage <= n->knobs.nstages) return n->layers[n->blocks[b].last].out;
+    return n->input;
+}
+
 static double ratio(uint64_t a, uint64_t b) { return b ? (double)a / (double)b : 0.0; }
 
 static const char *stage_name(const network *n, int s, char *buf) {
@@ -73,7 +80,7 @@ static void print_table(costed *cs, int n, detail_t detail) {
            "GFLOPs", "MB moved", "RF (px)", "RF shape (squareness: 0 diamond, 1 square)");
     for (int i = 0; i < n; i++) {
         const cost *t = &cs[i].cost.total;
-        rf_summary s = rf_summarize(&cs[i].rf[cs[i].net.layers[cs[i].net.nlayers - 3].out]);
+        rf_summary s = rf_summarize(&cs[i].rf[last_block_out(&cs[i].net)]);
         printf("%-22s %13s %6.2f %10.3f %6.2f %10.3f %10.1f %8lld  %s (%.2f)\n", cs[i].net.name,
                grouped(t->params, b1), ratio(t->params, base->cost.total.params), t->macs / 1e9,
                ratio(t->macs, base->cost.total.macs), t->flops / 1e9, t->bytes / 1e6,
@@ -139,7 +146,7 @@ static json_t *network_cost_json(const network *net, const network_cost *nc, con
     json_object_set_new(o, "family", json_string(net->family));
     json_object_set_new(o, "description", json_string(net->description));
     json_object_set_new(o, "knobs", ir_knobs_json(&net->knobs));
-    json_object_set_new(o, "receptive_field", rf_json(&rf[net->layers[net->nlayers - 3].out]));
+    json_object_set_new(o, "receptive_field", rf_json(&rf[last_block_out(net)]));
     json_t *stages = json_array(), *blocks = json_array(), *layers = json_array();
     char buf[32];
     for (int s = 0; s <= net->knobs.nstages + 1; s++) {

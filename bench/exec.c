@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "../common/util.h"
-#include "../kernels/own.h"
 #include "measure.h"
 
 static const char *const IMPLS[] = { "ref", "own", "openblas", "onednn", "best", NULL };
@@ -267,7 +266,7 @@ int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, s
             fd.relu = s->add_relu >= 0;
             const kernel_impl *own = kernel_find(s->d.kind, "own");
             kernel fk = { 0 };
-            int can = own && own->run == own_fused_run &&
+            int can = own && own->residual &&
                       kernel_create(&fk, own, &fd, st->weight, st->bias, why, sizeof why) == 0;
             exec_step *sa = &ex->steps[ns];
             sa->layer = s->add;
@@ -284,7 +283,7 @@ int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, s
                 if (rc) { set_err(err, errlen, "%s: layer %s: %s", net->name, A->name, why); if (can) kernel_destroy(&fk); break; }
                 /* Our conv won anyway: with the add inside it is the same work less a pass
                  * over memory, so no timing (whose noise would decide). Else timed. */
-                fused = can && (st->k.impl->run == own_fused_run ||
+                fused = can && (st->k.impl == own ||
                                 time_kernel(&fk, BUF(st->in), BUF(s->res), BUF(out), o->best_time) < t_conv + t_add);
             } else if (!can) {
                 rc = choose(sa, &ad, o->impl, why, sizeof why);
@@ -312,6 +311,14 @@ int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, s
     free(shapes);
     if (rc) exec_free(ex);
     return rc;
+}
+
+int exec_step_cost(const executor *ex, int i, cost *c) {
+    const exec_step *st = &ex->steps[i];
+    int layers[1 + EXEC_MAX_FUSED];
+    layers[0] = st->layer;
+    memcpy(layers + 1, st->fused, (size_t)st->nfused * sizeof *layers);
+    return fused_cost(ex->net, layers, 1 + st->nfused, c);
 }
 
 void exec_run_step(executor *ex, int i) {

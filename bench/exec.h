@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "../analysis/cost.h"
 #include "../arch/ir.h"
 #include "../kernels/kernel.h"
 
@@ -62,6 +63,9 @@ float *exec_output(const executor *ex);
 /* The first step whose output holds a NaN or an infinity, or -1. */
 int exec_first_nonfinite(const executor *ex);
 void exec_free(executor *ex);
+
+/* The analytic cost of what step i executes: its IR layers, fused (analysis/cost.h). */
+int exec_step_cost(const executor *ex, int i, cost *c);
 
 /* The implementations --impl accepts, for messages: "ref, own, openblas, onednn, best". */
 const char *exec_impl_names(void);

@@ -35,7 +35,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--keep-openblas-core")) keep = 1;
         else return fail_msg("unknown option '%s' (see shiftbench --help)", argv[i]);
     }
-    if (i >= argc) { usage(stderr); return 2; }
+    if (i >= argc) return fail_msg("name a command (see shiftbench --help)");
     runtime_init(argv, keep);
     for (size_t c = 0; c < sizeof commands / sizeof *commands; c++)
         if (!strcmp(argv[i], commands[c].name)) return commands[c].fn(argc - i, argv + i);

@@ -172,15 +172,6 @@ static json_t *get_peak(const net_args *a, int threads, char *err, size_t errlen
     return peak_json(&pr);
 }
 
-/* The analytic cost of what a step executes: its layer's cost model on the step's op (a
- * fused shift moves no bytes of its own). */
-static void step_cost(const executor *ex, int i, cost *c) {
-    const exec_step *st = &ex->steps[i];
-    ir_layer L = ex->net->layers[st->layer];
-    L.d = st->k.d;
-    layer_cost(&L, c);
-}
-
 static json_t *settings_json(const net_args *a, const executor *ex, int threads) {
     json_t *set = json_array();
     for (int i = 0; i < a->ov.n; i++) json_array_append_new(set, json_string(a->ov.kv[i]));
@@ -356,7 +347,7 @@ int cmd_net(int argc, char **argv) {
     for (int i = 0; i < ex.nsteps; i++) {
         const exec_step *st = &ex.steps[i];
         const ir_layer *L = &net.layers[st->layer];
-        step_cost(&ex, i, &costs[i]);
+        exec_step_cost(&ex, i, &costs[i]);
         if (t.step[i].n == 0) continue;   /* interrupted before its first pass */
         results_record_in in = { .name = L->name, .d = &st->k.d, .impl = st->k.impl->impl,
                                  .impl_info = kernel_info(&st->k), .cost = &costs[i], .m = &t.step[i],

@@ -390,7 +390,7 @@ static void breakdown(const executor *ex, const net_timing *t, const char *netna
         if (j == nk && nk < 16) kinds[nk++] = k;
         if (j >= 16) continue;
         cost c;
-        op_cost(&ex->steps[i].k.d, &c);
+        exec_step_cost(ex, i, &c);
         ms[j] += 1e3 * t->step[i].stats.median;
         fl[j] += (double)c.flops;
         total += 1e3 * t->step[i].stats.median;

@@ -18,6 +18,9 @@ typedef struct {
     void (*destroy)(void *state);
     /* What actually runs (e.g. oneDNN's "brgconv:avx512_core"); NULL = the impl name. */
     const char *(*info)(const void *state);
+    /* conv / shiftconv / fc: run adds a non-NULL in2 (a residual, shaped like the output)
+     * before the ReLU, so the executor may fold a block's residual add into it. */
+    int residual;
 } kernel_impl;
 
 /* Registry over every implementation table (kernels/registry.c). */

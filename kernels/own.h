@@ -25,7 +25,7 @@ void own_shift_destroy(void *state);
  * Residual: unlike the other conv kernels (which ignore in2), own_fused_run adds a
  * non-NULL in2 (NHWC, the output's shape) to the result before the ReLU, so that
  * out = relu(conv(in) + bias + in2): the executor fuses a block's residual add into the
- * conv with it (a kernel_impl whose run is own_fused_run). */
+ * conv with it (its table entries say so: kernel_impl.residual). */
 void *own_fused_create(const op_desc *d, const float *w, const float *b, char *err, size_t errlen);
 void own_fused_run(void *state, const float *in, const float *in2, float *out);
 void own_fused_destroy(void *state);

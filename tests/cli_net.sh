@@ -33,6 +33,11 @@ for r in d["records"]:
     names.add(r["name"])
     names.update(r["fused"])
 assert "conv1" in names and "fc" in names
+# every IR layer runs exactly once, and the steps' costs add up to the network's (fusion
+# only removes the traffic of intermediates)
+for k in ("params", "macs", "flops"):
+    assert sum(r["cost"][k] for r in d["records"]) == d["network"][k], k
+assert sum(r["cost"]["bytes"] for r in d["records"]) <= d["network"]["bytes"]
 if sys.argv[3] == "ref":
     assert not any(r["op"] == "shiftconv" for r in d["records"])
 PY

@@ -83,7 +83,8 @@ static void twins(const char *a, const char *b) {
     rf_summary ga = rf_summarize(&da), gb = rf_summarize(&db);
     CHECK(!strcmp(ga.shape, "diamond"), "%s block growth is a diamond (got %s %.2f)", a, ga.shape, ga.squareness);
     CHECK(!strcmp(gb.shape, "square"), "%s block growth is a square (got %s %.2f)", b, gb.shape, gb.squareness);
-    rf_summary fa = rf_summarize(&ra[na.layers[na.nlayers - 3].out]), fb = rf_summarize(&rb[nb.layers[nb.nlayers - 3].out]);
+    rf_summary fa = rf_summarize(&ra[na.layers[na.blocks[na.nblocks - 2].last].out]),
+               fb = rf_summarize(&rb[nb.layers[nb.blocks[nb.nblocks - 2].last].out]);
     CHECK(fa.squareness < fb.squareness, "%s is less square than %s (%.2f vs %.2f)", a, b, fa.squareness, fb.squareness);
     free(ra);
     free(rb);
