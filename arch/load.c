@@ -296,7 +296,9 @@ static int find_instance(const char *name, char *path, size_t n, char *err, size
 }
 
 static const char *const INSTANCE_KEYS[] = { "family", "description", "knobs", NULL };
-static const char *const FAMILY_KEYS[] = { "family", "description", "knobs", NULL };
+static const char *const FAMILY_KEYS[] = { "family", "description", "wiring", "knobs", NULL };
+/* The wirings arch/expand.c implements: a family file names one of them. */
+static const char *const WIRINGS[] = { "resnet", NULL };
 
 int network_load(const char *name_or_path, const ir_overrides *ov, network *net, char *err, size_t errlen) {
     memset(net, 0, sizeof *net);
@@ -316,6 +318,14 @@ int network_load(const char *name_or_path, const ir_overrides *ov, network *net,
     json_t *defaults = json_object_get(fam, "knobs");
     if (!json_is_object(defaults)) { set_err(err, errlen, "%s: missing \"knobs\" (an object)", fampath); goto out; }
     if (check_family(defaults, fampath, err, errlen)) goto out;
+    json_t *wiring = json_object_get(fam, "wiring");
+    char wbuf[16];
+    if (!json_is_string(wiring) || get_str(wiring, "wiring", WIRINGS, wbuf, sizeof wbuf, err, errlen)) {
+        char why[ERRLEN];
+        snprintf(why, sizeof why, "%s", json_is_string(wiring) ? err : "missing \"wiring\" (a string)");
+        set_err(err, errlen, "%s: %s", fampath, why);
+        goto out;
+    }
     snprintf(net->family, sizeof net->family, "%s", json_string_value(famname));
 
     knobs = json_deep_copy(defaults);
