@@ -100,6 +100,14 @@ int pl_run_from_json(const json_t *doc, const char *path, pl_run *r, char *err, 
     if (strlen(name) >= PL_NAME) return set_err(err, errlen, "%s: network name too long", path);
     copy_str(r->network, sizeof r->network, name);
     read_context(ctx, r);
+    /* The charts compare the named networks as their arch files define them: a run whose
+     * knobs were changed (anything but the batch) is another network. */
+    const json_t *set = json_object_get(json_object_get(ctx, "settings"), "set"), *kv;
+    size_t si;
+    json_array_foreach(set, si, kv)
+        if (json_is_string(kv) && strncmp(json_string_value(kv), "batch=", 6))
+            return set_err(err, errlen, "%s: %s with --set %s is not the named network", path, name,
+                           json_string_value(kv));
     const char *impl = str(json_object_get(ctx, "settings"), "impl");
     if (!impl || !*impl) return set_err(err, errlen, "%s: no \"context\".\"settings\".\"impl\"", path);
     copy_str(r->impl, sizeof r->impl, impl);

@@ -88,6 +88,21 @@ expect_ok $SB plot --help
 expect_fail 2 "plot-accuracy-bad.tsv:2: top1 '150'" $SB plot --results "$tmp/empty" --out "$tmp/o3" \
     --accuracy tests/fixtures/plot-accuracy-bad.tsv
 expect_fail 2 "nothere.tsv" $SB plot --results "$tmp/empty" --out "$tmp/o3" --accuracy "$tmp/nothere.tsv"
+# a newer run of a network with changed knobs (a tiny test run) is skipped, not charted
+mkdir -p "$tmp/custom"
+cp tests/fixtures/plot-results/net-resnet50-onednn-t1-b1-20260102T000000Z.json "$tmp/custom/"
+python3 - "$tmp/custom" <<'PY'
+import json, sys
+src = sys.argv[1] + "/net-resnet50-onednn-t1-b1-20260102T000000Z.json"
+d = json.load(open(src))
+d["context"]["settings"]["set"] = ["widths=16,16,16,16", "batch=1"]
+d["context"]["date"] = "2027-01-01T00:00:00Z"
+json.dump(d, open(sys.argv[1] + "/net-resnet50-onednn-t1-b1-20270101T000000Z.json", "w"))
+PY
+out=$($SB plot --results "$tmp/custom" --out "$tmp/custom-out" --report "$tmp/custom-out/r.md" 2>&1)
+echo "$out" | grep -q "with --set widths=16,16,16,16 is not the named network" && ok || bad "customized run skipped: $out"
+grep -q "20260102T000000Z" "$tmp/custom-out/r.md" && ok || bad "the named network's run is the one charted"
+
 expect_fail 2 "unknown option '--frobnicate'" $SB plot --frobnicate x
 expect_fail 2 "--threads 'x'" $SB plot --threads x
 expect_fail 2 "needs a value" $SB plot --results
