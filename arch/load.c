@@ -95,13 +95,14 @@ static int set_knob(json_t *knobs, json_t *defaults, const char *where, const ch
 /* A --set value, parsed as the type of the knob's default. */
 static json_t *parse_value(json_t *def, const char *s) {
     if (json_is_array(def)) {
-        json_t *arr = json_array();
-        char buf[512];
-        if (strlen(s) >= sizeof buf) { json_decref(arr); return NULL; }
+        char buf[512], *items[IR_MAX_STAGES * 8];
+        int n;
+        if (strlen(s) >= sizeof buf) return NULL;
         strcpy(buf, s);
-        char *save = NULL;
-        for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-            json_t *e = parse_value(json_array_get(def, 0), tok);
+        if (split_list(buf, items, (int)(sizeof items / sizeof *items), &n, NULL, 0)) return NULL;
+        json_t *arr = json_array();
+        for (int i = 0; i < n; i++) {
+            json_t *e = parse_value(json_array_get(def, 0), items[i]);
             if (!e) { json_decref(arr); return NULL; }
             json_array_append_new(arr, e);
         }

@@ -133,13 +133,10 @@ static int read_batch(kopts *k, const char *path) {
     return rc;
 }
 
-static int split_list(char *s, const char **out, int max, int *n, const char *what) {
-    *n = 0;
-    for (char *save, *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (*n >= max) return fail_msg("%s: at most %d names", what, max);
-        out[(*n)++] = t;
-    }
-    if (!*n) return fail_msg("%s: empty list", what);
+/* A comma-separated option value, strictly (util.h split_list); exit status 2 on error. */
+static int option_list(char *s, const char **out, int max, int *n, const char *what) {
+    char err[ERRLEN];
+    if (split_list(s, (char **)out, max, n, err, sizeof err)) return fail_msg("%s: %s", what, err);
     return 0;
 }
 
@@ -198,7 +195,7 @@ static int parse_args(int argc, char **argv, kopts *k) {
     if (!k->njobs) return fail_msg("kernel: no descriptor given (e.g. mb1ic64ih56oc64kh3ph1; see shiftbench kernel --help)");
     if (impl_arg && strcmp(impl_arg, "all")) {
         snprintf(k->impl_buf, sizeof k->impl_buf, "%s", impl_arg);
-        if ((rc = split_list(k->impl_buf, k->impls, MAX_IMPLS, &k->nimpls, "--impl"))) return rc;
+        if ((rc = option_list(k->impl_buf, k->impls, MAX_IMPLS, &k->nimpls, "--impl"))) return rc;
         for (int i = 0; i < k->nimpls; i++)
             if (!impl_known(k->impls[i]))
                 return fail_msg("unknown implementation '%s' (list them with: shiftbench kernel --list)", k->impls[i]);
@@ -206,7 +203,7 @@ static int parse_args(int argc, char **argv, kopts *k) {
     if (events_arg && !strcmp(events_arg, "none")) k->nevents = 0;
     else if (events_arg && strcmp(events_arg, "default")) {
         snprintf(k->events_buf, sizeof k->events_buf, "%s", events_arg);
-        if ((rc = split_list(k->events_buf, k->events, COUNTERS_MAX, &k->nevents, "--events"))) return rc;
+        if ((rc = option_list(k->events_buf, k->events, COUNTERS_MAX, &k->nevents, "--events"))) return rc;
     } else {
         for (int i = 0; i < counters_default_count; i++) k->events[i] = counters_default_events[i];
         k->nevents = counters_default_count;

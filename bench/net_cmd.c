@@ -49,8 +49,9 @@ static void usage(FILE *f) {
         "  --threads N    OpenBLAS, oneDNN and our kernels alike (default: all cores)\n"
         "  --min-time S   seconds of timed passes at least (default 1)\n"
         "  --min-reps N   timed passes at least (default 5)   --warmup N  untimed passes (default 2)\n"
+        "  --max-reps N   timed passes at most, even before --min-time (default 1000)\n"
         "  --cold         flush the caches before every layer (and every whole pass)\n"
-        "  --events LIST  libpfm4 event names, comma-separated, or none (default: cycles,\n"
+        "  --events LIST  libpfm4 event names, comma-separated; default or none (default: cycles,\n"
         "                 instructions, LLC misses, branch misses, task-clock, page-faults,\n"
         "                 context-switches; list them with: shiftbench kernel --list-events)\n"
         "  --seed N       weights and input (default 1)\n"
@@ -63,6 +64,16 @@ static void usage(FILE *f) {
         "  --output F     write the logits of the input, float32 .npy [N, classes]\n");
 }
 
+/* The options that take a value (the others are flags or the network). */
+static int takes_value(const char *o) {
+    static const char *const valued[] = { "--impl", "-o", "--events", "--peak", "--weights", "--input", "--output",
+                                          "--bn-eps", "--set", "--batch", "--resolution", "--threads", "--min-reps",
+                                          "--max-reps", "--warmup", "--min-time", "--seed", NULL };
+    for (int i = 0; valued[i]; i++)
+        if (!strcmp(o, valued[i])) return 1;
+    return 0;
+}
+
 static int parse(int argc, char **argv, net_args *a) {
     memset(a, 0, sizeof *a);
     a->impl = "onednn";
@@ -72,6 +83,7 @@ static int parse(int argc, char **argv, net_args *a) {
     measure_opts_default(&a->mo);
     a->mo.min_time = 1.0;
     static char setbuf[2][64];
+    int max_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         long v;
@@ -84,6 +96,7 @@ static int parse(int argc, char **argv, net_args *a) {
             a->net = o;
             continue;
         }
+        if (!takes_value(o)) return fail_msg("net: unknown option '%s' (see shiftbench net --help)", o);
         if (i + 1 >= argc) return fail_msg("net: %s needs a value", o);
         const char *val = argv[++i];
         if (!strcmp(o, "--impl")) a->impl = val;
@@ -110,9 +123,11 @@ static int parse(int argc, char **argv, net_args *a) {
         } else if (!strcmp(o, "--threads")) {
             if (parse_long(val, 1, 4096, &v)) return fail_msg("net: --threads '%s': expected an integer in [1, 4096]", val);
             a->threads = (int)v;
-        } else if (!strcmp(o, "--min-reps") || !strcmp(o, "--warmup")) {
+        } else if (!strcmp(o, "--min-reps") || !strcmp(o, "--max-reps") || !strcmp(o, "--warmup")) {
             if (parse_long(val, o[2] == 'w' ? 0 : 1, 1000000, &v)) return fail_msg("net: %s '%s': expected a count", o, val);
-            if (o[2] == 'w') a->mo.warmup = (int)v; else a->mo.min_reps = (int)v;
+            if (o[2] == 'w') a->mo.warmup = (int)v;
+            else if (o[3] == 'i') a->mo.min_reps = (int)v;
+            else a->mo.max_reps = (int)v, max_given = 1;
         } else if (!strcmp(o, "--min-time")) {
             if (parse_double(val, &d) || d < 0 || d > 3600) return fail_msg("net: --min-time '%s': expected seconds in [0, 3600]", val);
             a->mo.min_time = d;
@@ -127,7 +142,9 @@ static int parse(int argc, char **argv, net_args *a) {
         return fail_msg("net: unknown implementation '%s' (choose from: %s)", a->impl, exec_impl_names());
     if (a->bn_eps >= 0 && !a->weights) return fail_msg("net: --bn-eps needs --weights");
     if (a->bn_eps < 0) a->bn_eps = CKPT_BN_EPS;
-    if (a->mo.max_reps < a->mo.min_reps) a->mo.max_reps = a->mo.min_reps;
+    if (a->mo.max_reps < a->mo.min_reps && !max_given) a->mo.max_reps = a->mo.min_reps;
+    if (a->mo.max_reps < a->mo.min_reps)
+        return fail_msg("net: --max-reps %d is below --min-reps %d", a->mo.max_reps, a->mo.min_reps);
     return 0;
 }
 
@@ -181,6 +198,7 @@ static json_t *settings_json(const net_args *a, const executor *ex, int threads)
                      "min_time_s", a->mo.min_time, "min_reps", a->mo.min_reps, "warmup", a->mo.warmup,
                      "cold", a->mo.cold, "seed", (json_int_t)a->seed, "set", set, "events", ev,
                      "best_time_s", a->best_time);
+    json_object_set_new(s, "max_reps", json_integer(a->mo.max_reps));
     json_object_set_new(s, "weights", a->weights ? json_string(a->weights) : json_null());
     if (a->weights) json_object_set_new(s, "bn_eps", json_real(a->bn_eps));
     json_object_set_new(s, "input", a->input ? json_string(a->input) : json_null());
@@ -274,18 +292,14 @@ int cmd_net(int argc, char **argv) {
     const char *const *evn = counters_default_events;
     int nev = counters_default_count;
     char *evbuf = NULL, *evlist[COUNTERS_MAX];
-    if (a.events) {
+    if (a.events && strcmp(a.events, "default")) {
         nev = 0;
         if (strcmp(a.events, "none")) {
             if (!(evbuf = strdup(a.events))) { rc = fail_msg("out of memory"); goto out; }
-            char *save = NULL;
-            for (char *tok = strtok_r(evbuf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-                if (nev == COUNTERS_MAX) {
-                    free(evbuf);
-                    rc = fail_msg("net: --events: at most %d events", COUNTERS_MAX);
-                    goto out;
-                }
-                evlist[nev++] = tok;
+            if (split_list(evbuf, evlist, COUNTERS_MAX, &nev, err, sizeof err)) {
+                free(evbuf);
+                rc = fail_msg("net: --events: %s", err);
+                goto out;
             }
         }
         evn = (const char *const *)evlist;

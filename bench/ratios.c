@@ -538,11 +538,13 @@ static int usage(FILE *f, int rc) {
 }
 
 static int parse_list(const char *s, int *out, int *n, int allow_all, const char *what) {
-    char buf[256];
+    char buf[256], *items[64], why[ERRLEN];
+    int ni;
     snprintf(buf, sizeof buf, "%s", s);
     *n = 0;
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    if (split_list(buf, items, 64, &ni, why, sizeof why)) return fail_msg("ratios: --%s '%s': %s", what, s, why);
+    for (int k = 0; k < ni; k++) {
+        char *tok = items[k];
         long v;
         if (allow_all && !strcmp(tok, "all")) {
             long c = sysconf(_SC_NPROCESSORS_ONLN);
@@ -585,10 +587,12 @@ static int parse(int argc, char **argv, ropts *o) {
     if (parse_list(o->threads_arg, o->threads, &o->nthreads, 1, "threads") ||
         parse_list(o->batch_arg, o->batch, &o->nbatch, 0, "batch")) return 2;
     if (parts) {
-        char buf[64];
+        char buf[64], *items[16], why[ERRLEN];
+        int ni;
         snprintf(buf, sizeof buf, "%s", parts);
-        char *save = NULL;
-        for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (split_list(buf, items, 16, &ni, why, sizeof why)) return fail_msg("ratios: --parts '%s': %s", parts, why);
+        for (int k = 0; k < ni; k++) {
+            char *tok = items[k];
             if (tok[0] == 'P' || tok[0] == 'p') tok++;
             long p;
             if (parse_long(tok, 1, 5, &p)) return fail_msg("ratios: --parts '%s': expected goals 1 to 5 (e.g. 1,3)", parts);

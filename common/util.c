@@ -56,6 +56,19 @@ int mul_size(size_t a, size_t b, size_t *out) {
     return 0;
 }
 
+int split_list(char *s, char **out, int max, int *n, char *err, size_t errlen) {
+    *n = 0;
+    for (char *item = s;; item++) {
+        char *comma = strchr(item, ',');
+        if (comma) *comma = 0;
+        if (!*item) return set_err(err, errlen, "empty item in the list");
+        if (*n >= max) return set_err(err, errlen, "at most %d items in the list", max);
+        out[(*n)++] = item;
+        if (!comma) return 0;
+        item = comma;
+    }
+}
+
 double now_sec(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -22,6 +22,10 @@ int parse_double(const char *s, double *out);
 /* Checked size arithmetic: 0 on success, -1 on overflow. */
 int mul_size(size_t a, size_t b, size_t *out);
 
+/* Splits s in place at commas into out[0..*n). Every item must be non-empty ("a,,b" and
+ * "" are errors, never silently shortened) and at most max items. 0, or -1 with a reason. */
+int split_list(char *s, char **out, int max, int *n, char *err, size_t errlen);
+
 double now_sec(void);   /* CLOCK_MONOTONIC */
 
 /* Memory the machine can give now (MemAvailable in /proc/meminfo), in bytes; 0 when unknown. */

@@ -133,15 +133,16 @@ static void pick_setting(plot_ctx *p) {
 }
 
 static int parse_impls(plot_ctx *p, const char *list) {
-    char buf[256];
+    char buf[256], *items[PLOT_MAX_IMPL], why[ERRLEN];
+    int n;
     snprintf(buf, sizeof buf, "%s", list);
+    if (split_list(buf, items, PLOT_MAX_IMPL, &n, why, sizeof why)) return fail_msg("plot: --impl '%s': %s", list, why);
     p->nimpl = 0;
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (!*t || strlen(t) >= sizeof p->impl[0]) return fail_msg("plot: --impl '%s': bad name", list);
-        if (p->nimpl == PLOT_MAX_IMPL) return fail_msg("plot: --impl: at most %d implementations", PLOT_MAX_IMPL);
-        snprintf(p->impl[p->nimpl++], sizeof p->impl[0], "%s", t);
+    for (int i = 0; i < n; i++) {
+        if (strlen(items[i]) >= sizeof p->impl[0]) return fail_msg("plot: --impl '%s': bad name", list);
+        snprintf(p->impl[p->nimpl++], sizeof p->impl[0], "%s", items[i]);
     }
-    return p->nimpl ? 0 : fail_msg("plot: --impl needs at least one name");
+    return 0;
 }
 
 static void pick_impls(plot_ctx *p) {

@@ -143,7 +143,8 @@ expect_fail 2 "$tmp/bad/foreign.json: not a shiftbench results file" $SB compare
 expect_fail 2 "$tmp/bad/garbage.json" $SB net resnet50 --set widths=8,8,8,8 --set stem_width=8 --resolution 32 \
     --impl ref --events none --peak "$tmp/bad/garbage.json" $QUICK -o "$tmp/p.json"
 # the good file beside the broken ones still loads; each broken one is named
-cp "$tmp/good.json" "$tmp/bad/good.json"
+# (a fixture run of the named network: a tiny --set run is skipped by design)
+cp tests/fixtures/plot-results/net-resnet50-onednn-t1-b1-20260102T000000Z.json "$tmp/bad/good.json"
 if $SB plot --help >/dev/null 2>&1; then
     $SB plot --results "$tmp/bad" --out "$tmp/plots" --report "$tmp/report.md" >/dev/null 2>"$tmp/plot.err"
     rc=$?
