@@ -20,7 +20,7 @@ JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null)
 OPT ?= -O3
 CFLAGS ?= $(OPT) -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -fopenmp $(BLAS_CFLAGS) $(JANSSON_CFLAGS) \
-          -DSHIFTBENCH_ARCH_DIR='"$(PREFIX)/share/shiftbench/arch"' -MMD -MP
+          -MMD -MP
 # The context block of every results file records the flags the code was built with.
 SB_CFLAGS_STR := $(subst ',,$(subst ",,$(CFLAGS)))
 $(BUILD)/bench/context.o: CFLAGS += -DSHIFTBENCH_CFLAGS='"$(SB_CFLAGS_STR)"'
@@ -86,6 +86,8 @@ install: shiftbench
 	install -m 755 shiftbench $(DESTDIR)$(PREFIX)/bin/shiftbench
 	install -m 644 arch/*.json $(DESTDIR)$(PREFIX)/share/shiftbench/arch/
 	install -m 644 arch/families/*.json $(DESTDIR)$(PREFIX)/share/shiftbench/arch/families/
+	install -d $(DESTDIR)$(PREFIX)/share/shiftbench/plots
+	install -m 644 plots/*.gp plots/accuracy.tsv $(DESTDIR)$(PREFIX)/share/shiftbench/plots/
 
 clean:
 	rm -rf $(BUILD) shiftbench

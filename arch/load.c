@@ -293,6 +293,7 @@ static int find_instance(const char *name, char *path, size_t n, char *err, size
         free(names[i]);
     }
     free(names);
+    if (!cnt) return set_err(err, errlen, "unknown network '%s' (no arch files in %s; set SHIFTBENCH_ARCH?)", name, arch_dir());
     return set_err(err, errlen, "unknown network '%s' (available: %s)", name, list);
 }
 

@@ -108,6 +108,25 @@ int write_file_atomic(const char *path, const char *data, size_t len, char *err,
     return 0;
 }
 
+void data_dir(const char *name, const char *env_var, const char *probe, char *buf, size_t len) {
+    const char *env = getenv(env_var);
+    if (env && *env) { snprintf(buf, len, "%s", env); return; }
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = n > 0 ? (exe[n] = 0, strrchr(exe, '/')) : NULL;
+    if (slash) {
+        *slash = 0;
+        static const char *const rel[] = { "%s/%s", "%s/../share/shiftbench/%s" };
+        for (int i = 0; i < 2; i++) {
+            char cand[4200], p[4400];
+            snprintf(cand, sizeof cand, rel[i], exe, name);
+            snprintf(p, sizeof p, "%s/%s", cand, probe);
+            if (access(p, R_OK) == 0) { snprintf(buf, len, "%s", cand); return; }
+        }
+    }
+    snprintf(buf, len, "%s", name);
+}
+
 void *alloc_aligned(size_t bytes) {
     if (bytes == 0) bytes = 64;
     size_t rounded = (bytes + 63) & ~(size_t)63;

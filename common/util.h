@@ -35,6 +35,13 @@ uint64_t mem_available(void);
  * reader never sees half a file. path "-" writes to stdout. */
 int write_file_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
 
+/* Where shiftbench's data folder NAME ("arch", "plots") is: $ENV_VAR when set; else NAME
+ * beside the executable (the build tree, so a developer's binary never reads stale
+ * installed files), else ../share/shiftbench/NAME beside it (an installed tree, wherever
+ * PREFIX/DESTDIR put it), else NAME in the current directory. A candidate counts only when
+ * it holds PROBE (so a build's object folder of the same name is passed over). */
+void data_dir(const char *name, const char *env_var, const char *probe, char *buf, size_t len);
+
 /* 64-byte aligned allocation (free with free()); NULL on failure or n == 0 overflow. */
 void *alloc_aligned(size_t bytes);
 

@@ -319,26 +319,6 @@ static int mkdirs(const char *path) {
     return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
 }
 
-/* plots/ beside the executable ($SHIFTBENCH_PLOTS overrides), else ./plots. */
-static void find_plots_dir(char *buf, size_t len) {
-    const char *env = getenv("SHIFTBENCH_PLOTS");
-    if (env && *env) { snprintf(buf, len, "%s", env); return; }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = 0;
-            snprintf(buf, len, "%s/plots", exe);
-            char probe[PATH_MAX + 32];
-            snprintf(probe, sizeof probe, "%s/cost_accuracy.gp", buf);
-            if (access(probe, R_OK) == 0) return;
-        }
-    }
-    snprintf(buf, len, "plots");
-}
-
 static void plot_free(plot_ctx *p) {
     pl_results_free(&p->res);
     pl_accuracy_free(&p->acc);
@@ -371,7 +351,7 @@ int cmd_plot(int argc, char **argv) {
         } else return fail_msg("plot: unknown option '%s' (see shiftbench plot --help)", a);
     }
     char plots_dir[PATH_MAX], err[ERRLEN], shipped[PATH_MAX + 32];
-    find_plots_dir(plots_dir, sizeof plots_dir);
+    data_dir("plots", "SHIFTBENCH_PLOTS", "cost_accuracy.gp", plots_dir, sizeof plots_dir);
     p.plots_dir = plots_dir;
 
     /* accuracy: the shipped, documented figures, then the user's */
