@@ -187,7 +187,7 @@ static int resolve(json_t *kn, ir_knobs *k, char *err, size_t errlen) {
                 sizeof k->downsample, err, errlen))
         return -1;
     if (nw != k->nstages)
-        return set_err(err, errlen, "knob 'widths' has %d entries but 'blocks' has %d stages", nw, k->nstages);
+        return set_err(err, errlen, "knob 'widths' has %d entries but 'blocks' has %d stage(s)", nw, k->nstages);
     if (k->neighbourhood != 4 && k->neighbourhood != 8)
         return set_err(err, errlen, "knob 'neighbourhood' = %d must be 4 or 8", k->neighbourhood);
     json_t *slots = json_object_get(kn, "slots"), *e;
@@ -354,9 +354,12 @@ int network_load(const char *name_or_path, const ir_overrides *ov, network *net,
     snprintf(net->name, sizeof net->name, "%.*s", (int)strcspn(slash ? slash + 1 : net->path, "."),
              slash ? slash + 1 : net->path);
     if (resolve(knobs, &net->knobs, err, errlen)) {
-        char tmp[ERRLEN];
+        char tmp[ERRLEN], with[256] = "";   /* name the overrides: the value may be theirs */
         snprintf(tmp, sizeof tmp, "%s", err);
-        set_err(err, errlen, "%s: %s", net->path, tmp);
+        for (int i = 0; ov && i < ov->n; i++)
+            snprintf(with + strlen(with), sizeof with - strlen(with), "%s%s", i ? " " : " (with --set ", ov->kv[i]);
+        if (with[0]) snprintf(with + strlen(with), sizeof with - strlen(with), ")");
+        set_err(err, errlen, "%s%s: %s", net->path, with, tmp);
         goto out;
     }
     rc = network_expand(net, err, errlen);

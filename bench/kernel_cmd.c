@@ -366,7 +366,8 @@ static int run_all(kopts *k) {
         if (peak_measure((int)k->threads, NULL, &p, NULL, err, sizeof err) == 0) {
             peak = p.gflops;
             json_object_set_new(ctx, "peak", peak_json(&p));
-            fprintf(tab, "peak: %.1f GFLOP/s on %d threads (%s FMA loop)\n", p.gflops, p.threads, p.isa);
+            fprintf(tab, "peak: %.1f GFLOP/s on %d thread%s (%s FMA loop)\n", p.gflops, p.threads,
+                    p.threads == 1 ? "" : "s", p.isa);
         } else {
             fprintf(stderr, "note: peak not measured: %s\n", err);
         }

@@ -382,6 +382,7 @@ int cmd_net(int argc, char **argv) {
     results_set_complete(doc, !t.interrupted);
     print_table(strcmp(path, "-") ? stdout : stderr, &ex, &t, costs, peak_gflops);
     if (results_write(doc, path, err, sizeof err)) { rc = fail_msg("%s", err); goto out; }
+    fflush(stdout);   /* the table first, then the note, also when both go to one pipe */
     if (strcmp(path, "-")) fprintf(stderr, "wrote %s%s\n", path, t.interrupted ? " (interrupted: complete = false)" : "");
     rc = t.interrupted ? EXIT_INTERRUPTED : 0;
 out:

@@ -217,8 +217,8 @@ int cmd_peak(int argc, char **argv) {
     peak_result p;
     if (peak_measure(nt, &o, &p, records, err, sizeof err)) { json_decref(records); fprintf(stderr, "shiftbench: error: %s\n", err); return 1; }
     FILE *tab = strcmp(path, "-") ? stdout : stderr;
-    fprintf(tab, "FMA (%s): %.1f GFLOP/s on 1 thread, %.1f GFLOP/s on %d threads\n",
-            p.isa, p.gflops_per_core, p.gflops, p.threads);
+    fprintf(tab, "FMA (%s): %.1f GFLOP/s on 1 thread, %.1f GFLOP/s on %d thread%s\n",
+            p.isa, p.gflops_per_core, p.gflops, p.threads, p.threads == 1 ? "" : "s");
     fprintf(tab, "%12s  %10s\n", "copy set", "GB/s");
     for (int i = 0; i < p.ncopy; i++)
         fprintf(tab, "%9zu KiB  %10.1f\n", p.copy_bytes[i] >> 10, p.copy_gbs[i]);

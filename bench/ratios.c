@@ -531,7 +531,8 @@ static int usage(FILE *f, int rc) {
         "  --batch LIST    batch sizes (default 1,8)\n"
         "  --min-time S    seconds of timed runs per side for kernels (default 0.1); networks 5 x S\n"
         "  --quick         about a minute: --min-time 0.02, fewer passes\n"
-        "  --parts LIST    which goals, e.g. 1,3 or P4 (default all; 4 and 5 run together)\n"
+        "  --parts LIST    which goals, e.g. 1,3 or P4 (default all; P2 and P3 share their\n"
+        "                  measurements, as do P4 and P5)\n"
         "  -o FILE         results file; '-' for stdout (default results/ratios-...json)\n",
         P1_GOAL, P2_GOAL, P3_GOAL, P4_GOAL, P5_GOAL);
     return rc;
@@ -624,10 +625,13 @@ int cmd_ratios(int argc, char **argv) {
 
     runtime_set_threads(maxt);
     json_t *ctx = context_build(), *peaks = json_array();
-    json_object_set_new(ctx, "settings", json_pack("{s:s,s:s,s:f,s:i,s:f,s:i,s:f,s:b,s:i}", "threads", o.threads_arg,
+    json_object_set_new(ctx, "settings", json_pack("{s:s,s:s,s:f,s:i,s:f,s:i,s:f,s:b,s:o}", "threads", o.threads_arg,
                         "batch", o.batch_arg, "min_time_s", o.min_time, "min_reps", o.min_reps, "net_min_time_s",
                         o.net_min_time, "net_min_reps", o.net_min_reps, "best_time_s", o.best_time, "quick", o.quick,
-                        "parts", (int)o.parts));
+                        "parts", json_array()));
+    for (int g = 0; g < 5; g++)   /* the goals measured, as "P1".. */
+        if (o.parts & (1u << g))
+            json_array_append_new(json_object_get(json_object_get(ctx, "settings"), "parts"), json_sprintf("P%d", g + 1));
     json_t *doc = results_new("ratios", ctx);
     summary sum[6];   /* P1..P5, then P2 for the openblas family */
     memset(sum, 0, sizeof sum);

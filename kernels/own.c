@@ -47,7 +47,7 @@ static void relu_run(void *p, const float *in, const float *in2, float *out) {
 }
 
 const kernel_impl own_kernels[] = {
-    { .op = OP_SHIFT, .impl = "own", .about = "NHWC shift: channel runs copied from neighbour pixels (AVX-512)",
+    { .op = OP_SHIFT, .impl = "own", .about = "NHWC shift: 16-channel vectors merged from the groups' neighbour pixels, streaming stores (AVX-512)",
       .create = own_shift_create, .run = own_shift_run, .destroy = own_shift_destroy },
     { .op = OP_SHIFTCONV, .impl = "own", .about = "fused shift + 1x1: GEMM micro-kernel reading shifted pixels",
       .create = own_fused_create, .run = own_fused_run, .destroy = own_fused_destroy, .info = own_fused_info,

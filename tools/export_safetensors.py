@@ -357,4 +357,7 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except OSError as e:   # a missing or unwritable file: one line, not a traceback
+        sys.exit("export_safetensors.py: %s: %s" % (e.filename or "", e.strerror or e))
