@@ -152,8 +152,7 @@ int cmd_compare(int argc, char **argv) {
     json_decref(doc[0]);
     json_decref(doc[1]);
     if (!matched && !passes) {
-        fprintf(stderr, "shiftbench: error: %s and %s have no records in common (matched by name and op)\n", files[0], files[1]);
-        return 1;
+        return fail_run("%s and %s have no records in common (matched by name and op)", files[0], files[1]);
     }
     return 0;
 }

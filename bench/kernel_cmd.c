@@ -289,7 +289,7 @@ static int run_one(const kopts *k, const job *j, const kernel_impl *impl, const 
     int r = measure(run_once, &rc, &k->mo, ctr, &m, err, sizeof err);
     const char *info = kernel_info(&kr);
     if (r || m.n == 0) {
-        if (r) fprintf(stderr, "shiftbench: error: %s: %s: %s\n", j->name, impl->impl, err);
+        if (r) fail_run("%s: %s: %s", j->name, impl->impl, err);
         measure_result_free(&m);
         kernel_destroy(&kr);
         return r ? -1 : 0;
@@ -403,8 +403,7 @@ static int run_all(kopts *k) {
     if (!measured && !stopped) {
         rc = fail_msg("nothing was measured: every implementation was skipped (see the notes above)");
     } else if (results_write(doc, path, err, sizeof err)) {
-        fprintf(stderr, "shiftbench: error: %s\n", err);
-        rc = 1;
+        rc = fail_run("%s", err);
     } else {
         if (strcmp(path, "-")) fprintf(stderr, "wrote %s%s\n", path, stopped ? " (interrupted: incomplete)" : "");
         rc = stopped ? EXIT_INTERRUPTED : failed ? 1 : 0;

@@ -334,9 +334,8 @@ int cmd_net(int argc, char **argv) {
     int bad = exec_first_nonfinite(&ex);
     if (bad >= 0) {
         if (isatty(2)) fputc('\n', stderr);
-        rc = fail_msg("%s: layer %s (%s) produced NaN or Inf; refusing to time it", net.name,
+        rc = fail_run("%s: layer %s (%s) produced NaN or Inf; refusing to time it", net.name,
                       net.layers[ex.steps[bad].layer].name, kernel_info(&ex.steps[bad].k));
-        rc = 1;
         goto out;
     }
     if (net_time(&ex, &a.mo, ctr, progress, NULL, &t, err, sizeof err)) {

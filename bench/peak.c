@@ -215,7 +215,7 @@ int cmd_peak(int argc, char **argv) {
     signals_install();
     json_t *records = json_array();
     peak_result p;
-    if (peak_measure(nt, &o, &p, records, err, sizeof err)) { json_decref(records); fprintf(stderr, "shiftbench: error: %s\n", err); return 1; }
+    if (peak_measure(nt, &o, &p, records, err, sizeof err)) { json_decref(records); return fail_run("%s", err); }
     FILE *tab = strcmp(path, "-") ? stdout : stderr;
     fprintf(tab, "FMA (%s): %.1f GFLOP/s on 1 thread, %.1f GFLOP/s on %d thread%s\n",
             p.isa, p.gflops_per_core, p.gflops, p.threads, p.threads == 1 ? "" : "s");
@@ -231,7 +231,7 @@ int cmd_peak(int argc, char **argv) {
     results_set_complete(doc, !p.interrupted);
     int rc = results_write(doc, path, err, sizeof err);
     json_decref(doc);
-    if (rc) { fprintf(stderr, "shiftbench: error: %s\n", err); return 1; }
+    if (rc) return fail_run("%s", err);
     if (strcmp(path, "-")) fprintf(stderr, "wrote %s\n", path);
     return p.interrupted ? EXIT_INTERRUPTED : 0;
 }

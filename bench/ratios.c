@@ -688,10 +688,10 @@ int cmd_ratios(int argc, char **argv) {
     }
     json_object_set_new(doc, "summary", sj);
     results_set_complete(doc, !interrupted() && !rc);
-    if (rc) fprintf(stderr, "shiftbench: error: %s\n", err);
+    if (rc) fail_run("%s", err);
     int wrc = results_write(doc, path, err, sizeof err);
     json_decref(doc);
-    if (wrc) { fprintf(stderr, "shiftbench: error: %s\n", err); return 1; }
+    if (wrc) return fail_run("%s", err);
     if (strcmp(path, "-")) fprintf(stderr, "wrote %s%s\n", path, interrupted() ? " (interrupted: complete = false)" : "");
     return interrupted() ? EXIT_INTERRUPTED : rc ? 1 : 0;
 }

@@ -19,15 +19,27 @@ int set_err(char *err, size_t errlen, const char *fmt, ...) {
     return -1;
 }
 
-int fail_msg(const char *fmt, ...) {
+static void vfail(const char *fmt, va_list ap) {
     char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
     for (char *p = buf; *p; p++) if (*p == '\n') *p = ' ';
     fprintf(stderr, "shiftbench: error: %s\n", buf);
+}
+
+int fail_msg(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(fmt, ap);
+    va_end(ap);
     return 2;
+}
+
+int fail_run(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(fmt, ap);
+    va_end(ap);
+    return 1;
 }
 
 int parse_long(const char *s, long min, long max, long *out) {

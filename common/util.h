@@ -12,8 +12,10 @@
 int set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Prints "shiftbench: error: MSG" on stderr; returns 2 (the bad-input exit status). */
+/* Prints "shiftbench: error: MSG" (one line) on stderr; returns 2, the bad-input exit
+ * status. fail_run is the same for a run that failed on good input: returns 1. */
 int fail_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int fail_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Strict parsing: the whole string, within [min, max]. 0 on success, -1 otherwise. */
 int parse_long(const char *s, long min, long max, long *out);

@@ -425,9 +425,8 @@ int cmd_plot(int argc, char **argv) {
         mkdirs(rdir);
     }
     if (plot_write_report(&p, err, sizeof err)) {
-        fprintf(stderr, "shiftbench: error: %s\n", err);
         plot_free(&p);
-        return 1;
+        return fail_run("%s", err);
     }
     int charted = 0;
     for (int i = 0; i < p.res.nruns; i++) {
