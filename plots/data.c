@@ -362,11 +362,22 @@ static void write_layers(wctx *w, FILE *gs) {
     }
 }
 
-typedef struct {
-    const char *net, *impl, *base;
-    int k;
-    double mr, lr, ly;
-} ratio_pt;
+int plot_ratios(const plot_ctx *p, ratio_pt *out, int max) {
+    int n = 0;
+    for (int i = 0; i < p->nnet; i++) {
+        int b = pl_baseline(p->cost, p->ncost, p->net[i]);
+        if (b < 0) continue;
+        const pl_cost *c = &p->cost[p->net[i]], *bc = &p->cost[b];
+        for (int k = 0; k < p->nimpl && n < max; k++) {
+            const pl_run *r = plot_run(p, c->name, p->impl[k]), *rb = plot_run(p, bc->name, p->impl[k]);
+            if (!r || !rb || !(r->pass > 0) || !(rb->pass > 0)) continue;
+            /* MACs of what was run (the results' network blocks), else the cost model */
+            double ma = isnan(r->macs) ? c->macs : r->macs, mb = isnan(rb->macs) ? bc->macs : rb->macs;
+            out[n++] = (ratio_pt){ c->name, p->impl[k], bc->name, k + 1, ma / mb, r->pass / rb->pass, 0 };
+        }
+    }
+    return n;
+}
 
 static int cmp_ratio(const void *a, const void *b) {
     const ratio_pt *x = a, *y = b;
@@ -403,21 +414,8 @@ static void write_ratio(wctx *w, FILE *gs) {
     const plot_ctx *p = w->p;
     ratio_pt pt[PLOT_MAX_NETS * PLOT_MAX_IMPL];
     double lo = INFINITY, hi = 0;
-    int n = 0;
-    for (int i = 0; i < p->nnet; i++) {
-        int b = pl_baseline(p->cost, p->ncost, p->net[i]);
-        if (b < 0) continue;
-        const pl_cost *c = &p->cost[p->net[i]], *bc = &p->cost[b];
-        for (int k = 0; k < p->nimpl; k++) {
-            const pl_run *r = plot_run(p, c->name, p->impl[k]), *rb = plot_run(p, bc->name, p->impl[k]);
-            if (!r || !rb || !(r->pass > 0) || !(rb->pass > 0)) continue;
-            /* MACs of what was run (the results' network blocks), else the cost model */
-            double ma = isnan(r->macs) ? c->macs : r->macs, mb = isnan(rb->macs) ? bc->macs : rb->macs;
-            ratio_pt q = { c->name, p->impl[k], bc->name, k + 1, ma / mb, r->pass / rb->pass, 0 };
-            pt[n++] = q;
-            lo = fmin(lo, fmin(q.mr, q.lr)), hi = fmax(hi, fmax(q.mr, q.lr));
-        }
-    }
+    int n = plot_ratios(p, pt, PLOT_MAX_NETS * PLOT_MAX_IMPL);
+    for (int i = 0; i < n; i++) lo = fmin(lo, fmin(pt[i].mr, pt[i].lr)), hi = fmax(hi, fmax(pt[i].mr, pt[i].lr));
     double xlo = INFINITY, xhi = 0;
     for (int i = 0; i < n; i++) xlo = fmin(xlo, pt[i].mr), xhi = fmax(xhi, pt[i].mr);
     if (!n) lo = xlo = 0.5, hi = xhi = 1.5;

@@ -35,6 +35,16 @@ typedef struct {
 
 /* The run of net on impl at the charted threads and batch, or NULL. */
 const pl_run *plot_run(const plot_ctx *p, const char *net, const char *impl);
+
+/* A charted network against its ResNet baseline on one implementation: MAC ratio (of
+ * what was run) and latency ratio (forward-pass medians). ly: label height (layout). */
+typedef struct {
+    const char *net, *impl, *base;
+    int k;              /* 1-based implementation index */
+    double mr, lr, ly;
+} ratio_pt;
+/* Every such pair measured on both sides; returns the count (at most max). */
+int plot_ratios(const plot_ctx *p, ratio_pt *out, int max);
 int plot_cost_index(const plot_ctx *p, const char *name);
 /* "single-shift-50" for "single-shift-4c-50" (a 4C/8C pair's family label). */
 void plot_family_label(const char *name, char *buf, size_t len);

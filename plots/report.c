@@ -231,20 +231,11 @@ static void table_flops(FILE *f, const plot_ctx *p, const char *img) {
     fprintf(f, "## 4. FLOPs are not time\n\n![FLOPs are not time](%sflops_not_time.png)\n\n", img);
     fprintf(f, "| network | baseline | impl | MAC ratio | latency ratio | latency ratio / MAC ratio |\n"
                "|---|---|---|--:|--:|--:|\n");
-    int n = 0;
-    for (int i = 0; i < p->nnet; i++) {
-        int b = pl_baseline(p->cost, p->ncost, p->net[i]);
-        if (b < 0) continue;
-        const pl_cost *c = &p->cost[p->net[i]], *bc = &p->cost[b];
-        for (int k = 0; k < p->nimpl; k++) {
-            const pl_run *r = plot_run(p, c->name, p->impl[k]), *rb = plot_run(p, bc->name, p->impl[k]);
-            if (!r || !rb || !(r->pass > 0) || !(rb->pass > 0)) continue;
-            double ma = isnan(r->macs) ? c->macs : r->macs, mb = isnan(rb->macs) ? bc->macs : rb->macs;
-            double mr = ma / mb, lr = r->pass / rb->pass;
-            fprintf(f, "| %s | %s | %s | %.3f | %.3f | %.2f |\n", c->name, bc->name, p->impl[k], mr, lr, lr / mr);
-            n++;
-        }
-    }
+    ratio_pt pt[PLOT_MAX_NETS * PLOT_MAX_IMPL];
+    int n = plot_ratios(p, pt, PLOT_MAX_NETS * PLOT_MAX_IMPL);
+    for (int i = 0; i < n; i++)
+        fprintf(f, "| %s | %s | %s | %.3f | %.3f | %.2f |\n", pt[i].net, pt[i].base, pt[i].impl, pt[i].mr, pt[i].lr,
+                pt[i].lr / pt[i].mr);
     if (!n) fprintf(f, "| (no network measured with its baseline) | | | | | |\n");
     fprintf(f, "\n<details><summary>Per op kind (the per-layer points are in <code>%s/layers_*.dat</code>)</summary>\n\n",
             p->datadir);
