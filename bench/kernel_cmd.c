@@ -92,6 +92,12 @@ static int add_job(kopts *k, const char *s, op_kind op, int conn, int relu) {
     if (desc_parse(s, op, conn, relu, &j->d, j->name, sizeof j->name, err, sizeof err))
         return fail_msg("%s", err);
     desc_format(&j->d, j->desc, sizeof j->desc);
+    if (!strcmp(j->name, j->desc)) {   /* unnamed: say what the descriptor alone does not */
+        size_t n = strlen(j->name);
+        if (j->d.kind == OP_SHIFT || j->d.kind == OP_SHIFTCONV)
+            n += (size_t)snprintf(j->name + n, sizeof j->name - n, "_%dc", j->d.conn);
+        if (j->d.relu && n < sizeof j->name) snprintf(j->name + n, sizeof j->name - n, "_relu");
+    }
     k->njobs++;
     return 0;
 }

@@ -33,7 +33,7 @@ assert c["settings"]["impl"] == ["ref", "own"] and c["settings"]["min_reps"] == 
 rs = d["records"]
 assert [r["impl"] for r in rs] == ["ref", "own"], [r["impl"] for r in rs]
 for r in rs:
-    assert r["name"] == "mb1ic18ih6" and r["op"] == "shift" and r["kind"] == "shift"
+    assert r["name"] == "mb1ic18ih6_8c" and r["desc"] == "mb1ic18ih6" and r["op"] == "shift" and r["kind"] == "shift"
     assert r["shape"]["conn"] == 8 and r["shape"]["c"] == 18 and r["shape"]["oh"] == 6
     assert r["cost"]["macs"] == 0 and r["cost"]["bytes"] > 0
     s = r["stats"]
