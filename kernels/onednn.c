@@ -206,6 +206,33 @@ static int pad_right(int in, int k, int stride, int pad, int out) {
     return pr;
 }
 
+/* The common end of conv and fc: the primitive (with the ReLU post-op), weights reordered
+ * from PyTorch's layout wtag into oneDNN's choice, bias, memories and arguments. */
+static void *finish_weighted(dn_state *st, const_dnnl_op_desc_t od, const char *what, int wndims, const dnnl_dims_t wdims,
+                             dnnl_format_tag_t wtag, const float *weight, const float *bias, char *err, size_t errlen) {
+    const op_desc *d = &st->d;
+    dnnl_primitive_attr_t attr;
+    TRY(relu_attr(d->relu, &attr), "ReLU post-op");
+    dnnl_status_t s;
+    dnnl_primitive_desc_t pd = make_pd(st, od, attr, &s);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    if (!pd) return fail(st, s, what, err, errlen);
+    s = load_weights(st, pd, wndims, wdims, wtag, weight);
+    if (s == dnnl_success && bias) s = load_bias(st, pd, bias, d->oc);
+    if (s == dnnl_success) s = io_memories(st, pd, 0);
+    dnnl_primitive_desc_destroy(pd);
+    if (s != dnnl_success) {
+        char w[96];
+        snprintf(w, sizeof w, "%s weights/memory", what);
+        return fail(st, s, w, err, errlen);
+    }
+    add_arg(st, DNNL_ARG_SRC, st->src);
+    add_arg(st, DNNL_ARG_WEIGHTS, st->wei);
+    if (st->bias) add_arg(st, DNNL_ARG_BIAS, st->bias);
+    add_arg(st, DNNL_ARG_DST, st->dst);
+    return st;
+}
+
 /* ---- conv ------------------------------------------------------------------------------ */
 
 static void *conv_create(const op_desc *d, const float *weight, const float *bias,
@@ -228,22 +255,7 @@ static void *conv_create(const op_desc *d, const float *weight, const float *bia
     TRY(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct,
                                            &src, &wei, bias ? &bmd : NULL, &dst, strides, pl, pr),
         "convolution descriptor");
-    dnnl_primitive_attr_t attr;
-    TRY(relu_attr(d->relu, &attr), "ReLU post-op");
-    dnnl_status_t s;
-    dnnl_primitive_desc_t pd = make_pd(st, &cd, attr, &s);
-    if (attr) dnnl_primitive_attr_destroy(attr);
-    if (!pd) return fail(st, s, "convolution", err, errlen);
-    s = load_weights(st, pd, 4, wdims, dnnl_oihw, weight);
-    if (s == dnnl_success && bias) s = load_bias(st, pd, bias, d->oc);
-    if (s == dnnl_success) s = io_memories(st, pd, 0);
-    dnnl_primitive_desc_destroy(pd);
-    if (s != dnnl_success) return fail(st, s, "convolution weights/memory", err, errlen);
-    add_arg(st, DNNL_ARG_SRC, st->src);
-    add_arg(st, DNNL_ARG_WEIGHTS, st->wei);
-    if (st->bias) add_arg(st, DNNL_ARG_BIAS, st->bias);
-    add_arg(st, DNNL_ARG_DST, st->dst);
-    return st;
+    return finish_weighted(st, &cd, "convolution", 4, wdims, dnnl_oihw, weight, bias, err, errlen);
 }
 
 /* ---- fc: inner product on n x c ------------------------------------------------------- */
@@ -267,22 +279,8 @@ static void *fc_create(const op_desc *d, const float *weight, const float *bias,
     dnnl_inner_product_desc_t ipd;
     TRY(dnnl_inner_product_forward_desc_init(&ipd, dnnl_forward_inference, &src, &wei,
                                              bias ? &bmd : NULL, &dst), "inner product descriptor");
-    dnnl_primitive_attr_t attr;
-    TRY(relu_attr(d->relu, &attr), "ReLU post-op");
-    dnnl_status_t s;
-    dnnl_primitive_desc_t pd = make_pd(st, &ipd, attr, &s);
-    if (attr) dnnl_primitive_attr_destroy(attr);
-    if (!pd) return fail(st, s, "inner product", err, errlen);
-    s = load_weights(st, pd, 2, wdims, dnnl_oi, weight);   /* PyTorch (oc, c) = oi */
-    if (s == dnnl_success && bias) s = load_bias(st, pd, bias, d->oc);
-    if (s == dnnl_success) s = io_memories(st, pd, 0);
-    dnnl_primitive_desc_destroy(pd);
-    if (s != dnnl_success) return fail(st, s, "inner product weights/memory", err, errlen);
-    add_arg(st, DNNL_ARG_SRC, st->src);
-    add_arg(st, DNNL_ARG_WEIGHTS, st->wei);
-    if (st->bias) add_arg(st, DNNL_ARG_BIAS, st->bias);
-    add_arg(st, DNNL_ARG_DST, st->dst);
-    return st;
+    /* PyTorch (oc, c) = oi */
+    return finish_weighted(st, &ipd, "inner product", 2, wdims, dnnl_oi, weight, bias, err, errlen);
 }
 
 /* ---- pooling: max, avg, gap ----------------------------------------------------------- */
