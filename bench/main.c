@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../kernels/isa.h"
 #include "../common/util.h"
 #include "../kernels/runtime.h"
 #include "commands.h"
@@ -36,6 +37,8 @@ int main(int argc, char **argv) {
         else return fail_msg("unknown option '%s' (see shiftbench --help)", argv[i]);
     }
     if (i >= argc) return fail_msg("name a command (see shiftbench --help)");
+    char err[256];
+    if (isa_check_env(err, sizeof err)) return fail_msg("%s", err);
     runtime_init(argv, keep);
     for (size_t c = 0; c < sizeof commands / sizeof *commands; c++)
         if (!strcmp(argv[i], commands[c].name)) return commands[c].fn(argc - i, argv + i);

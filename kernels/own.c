@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include "kernel.h"
 #include "own.h"
+#include "isa.h"
 #include "../common/util.h"
 
 int own_use_avx512(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma") && !getenv("SHIFTBENCH_NO_AVX512");
+    return isa_active() == ISA_AVX512 && !getenv("SHIFTBENCH_NO_AVX512");
 }
 
 typedef struct { op_desc d; } ew_state;
