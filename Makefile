@@ -8,14 +8,23 @@ ifeq ($(origin CC),default)
 CC = gcc
 endif
 
+# Debian's multiarch triplet of the target (x86_64-linux-gnu, aarch64-linux-gnu, ...): where
+# its libraries' pkg-config files are.
+MULTIARCH := $(or $(shell $(CC) -print-multiarch 2>/dev/null),$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null))
 # OpenBLAS's OpenMP build: it shares libgomp's thread pool with oneDNN and our kernels,
 # so one --threads knob drives all of them and no two pools fight over the cores.
-OPENBLAS_PC := /usr/lib/x86_64-linux-gnu/openblas-openmp/pkgconfig
+OPENBLAS_PC := /usr/lib/$(MULTIARCH)/openblas-openmp/pkgconfig
+# KERNELS_ONLY=1: our kernels, the oracle and common/ alone, with no third-party library
+# (make test-aarch64 builds its cross tests so); the registry then lists ours only.
+KERNELS_SRC := $(filter-out kernels/openblas.c kernels/onednn.c kernels/runtime.c,$(wildcard common/*.c kernels/*.c))
+ifndef KERNELS_ONLY
 BLAS_CFLAGS := $(shell PKG_CONFIG_PATH=$(OPENBLAS_PC) pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS := $(shell PKG_CONFIG_PATH=$(OPENBLAS_PC) pkg-config --libs openblas 2>/dev/null)
 BLAS_DIR := $(patsubst -L%,%,$(filter -L%,$(BLAS_LIBS)))
 JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
 JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null)
+LIB_LIBS := -ldnnl -lpfm
+endif
 
 OPT ?= -O3
 CFLAGS ?= $(OPT) -g
@@ -24,11 +33,15 @@ CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -f
 # The context block of every results file records the flags the code was built with.
 SB_CFLAGS_STR := $(subst ',,$(subst ",,$(CFLAGS)))
 $(BUILD)/bench/context.o: CFLAGS += -DSHIFTBENCH_CFLAGS='"$(SB_CFLAGS_STR)"'
-LDLIBS += $(BLAS_LIBS) $(addprefix -Wl$(comma)-rpath$(comma),$(BLAS_DIR)) -ldnnl -lpfm $(JANSSON_LIBS) -lm
+LDLIBS += $(BLAS_LIBS) $(addprefix -Wl$(comma)-rpath$(comma),$(BLAS_DIR)) $(LIB_LIBS) $(JANSSON_LIBS) -lm
 comma := ,
 
 LIB_SRC := $(sort $(wildcard common/*.c arch/*.c analysis/*.c kernels/*.c bench/*.c plots/*.c))
 LIB_SRC := $(filter-out bench/main.c,$(LIB_SRC))
+ifdef KERNELS_ONLY
+CFLAGS += -DSHIFTBENCH_KERNELS_ONLY
+LIB_SRC := $(sort $(KERNELS_SRC))
+endif
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -90,7 +103,22 @@ install: shiftbench
 	install -m 644 plots/*.gp plots/accuracy.tsv $(DESTDIR)$(PREFIX)/share/shiftbench/plots/
 
 clean:
-	rm -rf $(BUILD) shiftbench
+	rm -rf $(BUILD) $(AARCH64_BUILD) shiftbench
+
+# make test-aarch64: our kernels and their oracle test (tests/test_kernels.c; no
+# third-party library) cross-built for aarch64 with Debian's gcc-aarch64-linux-gnu into
+# $(AARCH64_BUILD)/ and run under qemu-user; ends with "N passed, N failed" like make test.
+AARCH64_PKGS := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+AARCH64_CC := aarch64-linux-gnu-gcc
+AARCH64_BUILD := build-aarch64
+AARCH64_RUN := qemu-aarch64 -L /usr/aarch64-linux-gnu
+KERNELS_TESTS := test_kernels
+.PHONY: test-aarch64
+test-aarch64:
+	@sh tests/deps.sh $(AARCH64_PKGS)
+	@$(MAKE) --no-print-directory BUILD=$(AARCH64_BUILD) CC=$(AARCH64_CC) KERNELS_ONLY=1 \
+	  $(KERNELS_TESTS:%=$(AARCH64_BUILD)/tests/%)
+	@TEST_WRAP="$(AARCH64_RUN)" TEST_CLI=0 sh tests/run.sh $(KERNELS_TESTS:%=$(AARCH64_BUILD)/tests/%)
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/bench/main.d
 
@@ -100,8 +128,9 @@ clean:
 $(BUILD)/shiftbench: $(BUILD)/bench/main.o $(BUILD)/libshiftbench.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-# Packages CI needs beyond `make deps`: clang + libFuzzer for `make fuzz`, and valgrind.
-CI_PKGS := clang libclang-rt-14-dev valgrind
+# Packages CI needs beyond `make deps`: clang + libFuzzer for `make fuzz`, valgrind, and the
+# aarch64 cross compiler and qemu-user for `make test-aarch64`.
+CI_PKGS := clang libclang-rt-14-dev valgrind $(AARCH64_PKGS)
 deps-ci:
 	@sh tests/deps.sh $(DEPS_PKGS) $(CI_PKGS)
 

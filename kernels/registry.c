@@ -1,14 +1,19 @@
 /* Every kernel implementation, by table. Each kernels/<impl>.c file exports one table ended
- * by an entry whose create is NULL. */
+ * by an entry whose create is NULL. A kernels-only build (-DSHIFTBENCH_KERNELS_ONLY, e.g.
+ * `make test-aarch64`) lists ours alone: it links neither OpenBLAS nor oneDNN. */
 #include <string.h>
 #include "kernel.h"
 
 extern const kernel_impl ref_kernels[];      /* kernels/ref.c: plain loops, the oracle */
 extern const kernel_impl own_kernels[];      /* kernels/own_*.c: ours (shift, fused) */
+#ifdef SHIFTBENCH_KERNELS_ONLY
+static const kernel_impl *const tables[] = { ref_kernels, own_kernels };
+#else
 extern const kernel_impl openblas_kernels[]; /* kernels/openblas.c */
 extern const kernel_impl onednn_kernels[];   /* kernels/onednn.c */
 
 static const kernel_impl *const tables[] = { ref_kernels, own_kernels, openblas_kernels, onednn_kernels };
+#endif
 
 int kernel_count(void) {
     int n = 0;

@@ -1,12 +1,16 @@
 #!/bin/sh
 # Runs every test binary given and every tests/cli_*.sh, then prints one closing line:
 # "N passed, N failed". Exit status is non-zero when anything failed.
+# TEST_WRAP: a command the binaries run under (make test-aarch64: qemu-aarch64 -L ...);
+# TEST_CLI=0 skips the command-line tests (they need the whole ./shiftbench).
 cd "$(dirname "$0")/.." || exit 2
 pass=0; fail=0
 log=$(mktemp); trap 'rm -f "$log"' EXIT
-for t in "$@" tests/cli_*.sh; do
+cli=tests/cli_*.sh
+[ "${TEST_CLI:-1}" = 0 ] && cli=
+for t in "$@" $cli; do
     [ -e "$t" ] || continue
-    case "$t" in *.sh) sh "$t" >"$log" 2>&1 ;; *) "$t" >"$log" 2>&1 ;; esac
+    case "$t" in *.sh) sh "$t" >"$log" 2>&1 ;; *) $TEST_WRAP "$t" >"$log" 2>&1 ;; esac
     rc=$?
     line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
     p=$(echo "$line" | sed -n 's/\(.*[^0-9]\)\{0,1\}\([0-9][0-9]*\) passed.*/\2/p'); p=${p:-0}

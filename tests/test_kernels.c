@@ -19,8 +19,22 @@
 #include "check.h"
 #include "../kernels/kernel.h"
 #include "../kernels/own.h"
-#include "../kernels/runtime.h"
 #include "../common/util.h"
+#ifdef SHIFTBENCH_KERNELS_ONLY
+#include <omp.h>
+#else
+#include "../kernels/runtime.h"
+#endif
+
+/* One thread count for every implementation; a kernels-only build (make test-aarch64) has
+ * no libraries' runtime (kernels/runtime.c), only OpenMP. n <= 0: all cores. */
+static void set_threads(int n) {
+#ifdef SHIFTBENCH_KERNELS_ONLY
+    omp_set_num_threads(n > 0 ? n : omp_get_num_procs());
+#else
+    runtime_set_threads(n);
+#endif
+}
 
 /* ---- random data ---------------------------------------------------------------------- */
 
@@ -542,7 +556,7 @@ static void test_fused_vs_ref_pair(void) {
 }
 
 int main(void) {
-    runtime_set_threads(0);
+    set_threads(0);
     test_op_rules();
     test_shift_direction();
     test_shift_nchw();
@@ -550,18 +564,18 @@ int main(void) {
     test_residual();
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) test_shape(&shapes[i]);
     /* The single-thread paths of the threaded kernels too. */
-    runtime_set_threads(1);
+    set_threads(1);
     test_shape(&(shape){ OP_SHIFTCONV, 1, 28, 28, 128, 128, 1, 1, 1, 0, 8, 1 });
     test_shape(&(shape){ OP_SHIFT, 1, 28, 28, 128, 0, 0, 0, 0, 0, 4, 0 });
     test_shape(&(shape){ OP_CONV, 1, 28, 28, 64, 96, 3, 3, 1, 1, 0, 1 });
     /* More threads than tiles divide evenly into (5 on any machine): the tiling adapts. */
-    runtime_set_threads(5);
+    set_threads(5);
     test_shape(&(shape){ OP_SHIFTCONV, 1, 14, 14, 256, 256, 1, 1, 1, 0, 8, 1 });
     test_shape(&(shape){ OP_SHIFTCONV, 2, 7, 7, 96, 200, 1, 1, 2, 0, 4, 0 });
     test_shape(&(shape){ OP_SHIFT, 3, 9, 7, 45, 0, 0, 0, 0, 0, 8, 0 });
     test_shape(&(shape){ OP_SHIFT, 1, 9, 7, 200, 0, 0, 0, 0, 0, 4, 0 });
     test_shape(&(shape){ OP_CONV, 1, 9, 7, 96, 200, 1, 1, 2, 0, 0, 1 });
-    runtime_set_threads(0);
+    set_threads(0);
     /* The portable code (CPUs without AVX-512) of our own kernels, on every shape they run
      * (the element-wise ones have no AVX-512 code of their own). */
     setenv("SHIFTBENCH_NO_AVX512", "1", 1);
