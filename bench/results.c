@@ -125,11 +125,18 @@ void results_default_path(char *buf, size_t len, const char *kind, const char *n
 
 int results_check_writable(const char *path, int create_dir, char *err, size_t errlen) {
     if (!strcmp(path, "-")) return 0;
+    char target[4096];
+    if (output_resolve(path, target, sizeof target, err, errlen)) return -1;
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return set_err(err, errlen, "cannot write %s: it is a directory", path);
+    if (stat(target, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) return set_err(err, errlen, "cannot write %s: it is a directory", path);
+        /* a device or FIFO is written in place (write_file_atomic): no temporary beside it */
+        if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode))
+            return access(target, W_OK) ? set_err(err, errlen, "cannot write %s: %s", path, strerror(errno)) : 0;
+        if (!S_ISREG(st.st_mode)) return set_err(err, errlen, "cannot write %s: not a regular file, device or FIFO", path);
+    }
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
+    snprintf(dir, sizeof dir, "%s", target);
     char *slash = strrchr(dir, '/');
     if (!slash) strcpy(dir, ".");
     else if (slash == dir) dir[1] = 0;

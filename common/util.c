@@ -1,11 +1,13 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int set_err(char *err, size_t errlen, const char *fmt, ...) {
@@ -97,23 +99,76 @@ uint64_t mem_available(void) {
     return (uint64_t)kb * 1024;
 }
 
+int output_resolve(const char *path, char *out, size_t len, char *err, size_t errlen) {
+    if ((size_t)snprintf(out, len, "%s", path) >= len) return set_err(err, errlen, "%s: path too long", path);
+    for (int hops = 0; hops < 40; hops++) {
+        struct stat st;
+        if (lstat(out, &st) != 0 || !S_ISLNK(st.st_mode)) return 0;   /* absent: created there */
+        char link[4096];
+        ssize_t n = readlink(out, link, sizeof link - 1);
+        if (n < 0) return set_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        link[n] = 0;
+        char *slash = strrchr(out, '/');
+        size_t keep = link[0] == '/' || !slash ? 0 : (size_t)(slash - out) + 1;   /* relative: beside the link */
+        if (keep + (size_t)n >= len) return set_err(err, errlen, "cannot write %s: path too long", path);
+        memmove(out + keep, link, (size_t)n + 1);
+    }
+    return set_err(err, errlen, "cannot write %s: %s", path, strerror(ELOOP));
+}
+
+/* A device or FIFO: written in place, never replaced. A FIFO without a reader is an error,
+ * not a hang. */
+static int write_in_place(const char *path, const char *target, int fifo, const char *data, size_t len, char *err,
+                          size_t errlen) {
+    int fd = open(target, O_WRONLY | O_CLOEXEC | O_NOCTTY | (fifo ? O_NONBLOCK : 0));
+    if (fd < 0 && fifo && errno == ENXIO) return set_err(err, errlen, "cannot write %s: a FIFO with no reader", path);
+    if (fd < 0) return set_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    if (fifo) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    for (size_t done = 0; done < len;) {
+        ssize_t w = write(fd, data + done, len - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            int e = w < 0 ? errno : EIO;
+            close(fd);
+            return set_err(err, errlen, "cannot write %s: %s", path, strerror(e));
+        }
+        done += (size_t)w;
+    }
+    if (close(fd) != 0) return set_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    return 0;
+}
+
 int write_file_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen) {
     if (strcmp(path, "-") == 0) {
         if (fwrite(data, 1, len, stdout) != len || fflush(stdout))
             return set_err(err, errlen, "cannot write to stdout: %s", strerror(errno));
         return 0;
     }
-    char tmp[4096];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp)
+    char target[4096], tmp[4200];
+    if (output_resolve(path, target, sizeof target, err, errlen)) return -1;
+    struct stat st;
+    int exists = stat(target, &st) == 0;
+    if (exists && S_ISDIR(st.st_mode)) return set_err(err, errlen, "cannot write %s: it is a directory", path);
+    if (exists && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode)))
+        return write_in_place(path, target, S_ISFIFO(st.st_mode), data, len, err, errlen);
+    if (exists && !S_ISREG(st.st_mode))
+        return set_err(err, errlen, "cannot write %s: not a regular file, device or FIFO", path);
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", target, (long)getpid()) >= sizeof tmp)
         return set_err(err, errlen, "%s: path too long", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) return set_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
-    int ok = fwrite(data, 1, len, f) == len;
-    ok = (fflush(f) == 0) && ok;
-    ok = (fsync(fileno(f)) == 0) && ok;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        int e = errno;
+    /* O_EXCL | O_NOFOLLOW: never through something planted at the temporary's name */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0) return set_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    int ok = !exists || fchmod(fd, st.st_mode & 07777) == 0;   /* a replaced file keeps its mode */
+    for (size_t done = 0; ok && done < len;) {
+        ssize_t w = write(fd, data + done, len - done);
+        if (w < 0 && errno == EINTR) continue;
+        ok = w > 0;
+        if (ok) done += (size_t)w;
+    }
+    ok = ok && fsync(fd) == 0;
+    ok = (close(fd) == 0) && ok;
+    if (!ok || rename(tmp, target) != 0) {
+        int e = errno ? errno : EIO;
         unlink(tmp);
         return set_err(err, errlen, "cannot write %s: %s", path, strerror(e));
     }

@@ -33,8 +33,14 @@ double now_sec(void);   /* CLOCK_MONOTONIC */
 /* Memory the machine can give now (MemAvailable in /proc/meminfo), in bytes; 0 when unknown. */
 uint64_t mem_available(void);
 
-/* Writes data to path via a temporary file in the same directory and rename(2), so a
- * reader never sees half a file. path "-" writes to stdout. */
+/* Where a write to path lands: path with its symbolic links followed (a link is kept and its
+ * target written), into out. 0, or -1 with a reason (a loop, a path too long). */
+int output_resolve(const char *path, char *out, size_t len, char *err, size_t errlen);
+
+/* Writes data to path (links followed: output_resolve). A regular file, or none, is
+ * replaced atomically (a temporary beside it and rename(2), so a reader never sees half a
+ * file; an existing file keeps its mode); a device or FIFO is written in place, never
+ * replaced (a FIFO with no reader is an error); anything else is refused. "-" = stdout. */
 int write_file_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
 
 /* Where shiftbench's data folder NAME ("arch", "plots") is: $ENV_VAR when set; else NAME
