@@ -178,12 +178,12 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-bitwise-conditional-par
                -Wno-bitwise-instead-of-logical $(JANSSON_CFLAGS) \
                -ffunction-sections -fdata-sections -DFUZZ_ARCH_DIR='"$(CURDIR)/arch"'
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
-FUZZ_SRC_arch := common/util.c arch/load.c arch/expand.c arch/dir.c kernels/op.c analysis/cost.c \
+FUZZ_SRC_arch := common/util.c common/text.c arch/load.c arch/expand.c arch/dir.c kernels/op.c analysis/cost.c \
                  analysis/receptive_field.c
-FUZZ_SRC_desc := common/util.c bench/desc.c kernels/op.c
-FUZZ_SRC_results := common/util.c bench/results.c bench/context.c analysis/cost.c kernels/op.c
-FUZZ_SRC_safetensors := common/util.c bench/safetensors.c
-FUZZ_SRC_npy := common/util.c bench/npy.c
+FUZZ_SRC_desc := common/util.c common/text.c bench/desc.c kernels/op.c
+FUZZ_SRC_results := common/util.c common/text.c bench/results.c bench/context.c analysis/cost.c kernels/op.c
+FUZZ_SRC_safetensors := common/util.c common/text.c bench/safetensors.c
+FUZZ_SRC_npy := common/util.c common/text.c bench/npy.c
 # Sources linked only for a symbol or two: no coverage instrumentation (its sections keep
 # every function alive), so --gc-sections drops their unused functions.
 FUZZ_NOCOV := bench/context.c

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/text.h"
 #include "../common/util.h"
 #include "ir.h"
 
@@ -314,6 +315,10 @@ int network_load(const char *name_or_path, const ir_overrides *ov, network *net,
     if (!json_is_string(famname)) { set_err(err, errlen, "%s: missing \"family\" (a string)", net->path); goto out; }
     json_t *desc = json_object_get(inst, "description");
     if (desc && !json_is_string(desc)) { set_err(err, errlen, "%s: \"description\" must be a string", net->path); goto out; }
+    if (desc && text_unsafe(json_string_value(desc))) {   /* it reaches terminals, tables, reports */
+        set_err(err, errlen, "%s: \"description\" holds a control character", net->path);
+        goto out;
+    }
     snprintf(net->description, sizeof net->description, "%s", desc ? json_string_value(desc) : "");
     if (!(fam = load_family(net->path, json_string_value(famname), fampath, sizeof fampath, err, errlen))) goto out;
     if (check_keys(fam, fampath, FAMILY_KEYS, err, errlen)) goto out;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../common/text.h"
 #include "../common/util.h"
 
 enum { MB, IC, IH, IW, OC, OH, OW, KH, KW, SH, SW, PH, PW, NFIELDS };
@@ -38,6 +39,8 @@ static int parse_name(const char *p, const char *s, char *name, size_t namelen, 
     if (len >= namelen) return set_err(err, errlen, "bad descriptor '%s': name longer than %zu characters", s, namelen - 1);
     memcpy(name, start, len);
     name[len] = 0;
+    if (text_unsafe(name))   /* it reaches the table and the results */
+        return set_err(err, errlen, "bad descriptor '%s': a control character in the name", s);
     return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/text.h"
 #include "../common/util.h"
 #include "context.h"
 
@@ -103,22 +104,11 @@ json_t *results_record(const results_record_in *in) {
     return r;
 }
 
-static void sanitize(char *out, size_t len, const char *s, size_t max) {
-    size_t i = 0;
-    for (; s[i] && i < max && i + 1 < len; i++) {
-        char ch = s[i];
-        int keep = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                   strchr("._+=-", ch);
-        out[i] = keep ? ch : '_';
-    }
-    out[i] = 0;
-}
-
 void results_default_path(char *buf, size_t len, const char *kind, const char *name,
                           const char *impl, int threads, int batch) {
     char n[96], im[64], t[32];
-    sanitize(n, sizeof n, name, 80);
-    sanitize(im, sizeof im, impl, 48);
+    text_filename(name, n, sizeof n, 80);
+    text_filename(impl, im, sizeof im, 48);
     context_utc_time(t, sizeof t, 1);
     snprintf(buf, len, "results/%s-%s-%s-t%d-b%d-%s.json", kind, n, im, threads, batch, t);
 }
@@ -168,6 +158,26 @@ int results_write(const json_t *doc, const char *path, char *err, size_t errlen)
     return r;
 }
 
+int results_check_text(const json_t *j, const char *path, const char *key, char *err, size_t errlen) {
+    const char *k;
+    size_t i;
+    json_t *v;
+    if (json_is_string(j) && text_unsafe(json_string_value(j)))
+        return set_err(err, errlen, "%s: \"%s\" holds a control character (refused: the file is not one shiftbench wrote)",
+                       path, key);
+    if (json_is_object(j))
+        json_object_foreach((json_t *)j, k, v) {
+            if (text_unsafe(k))
+                return set_err(err, errlen, "%s: a key holds a control character (refused: the file is not one "
+                               "shiftbench wrote)", path);
+            if (results_check_text(v, path, k, err, errlen)) return -1;
+        }
+    if (json_is_array(j))
+        json_array_foreach(j, i, v)
+            if (results_check_text(v, path, key, err, errlen)) return -1;
+    return 0;
+}
+
 json_t *results_load(const char *path, char *err, size_t errlen) {
     json_error_t je;
     json_t *d = json_load_file(path, 0, &je);
@@ -193,6 +203,10 @@ json_t *results_load(const char *path, char *err, size_t errlen) {
         why = "\"kind\" is not one of net, kernel, peak, ratios";
     else if (!json_is_array(json_object_get(d, "records")))
         why = "no \"records\" array";
+    if (!why && results_check_text(d, path, "", err, errlen)) {
+        json_decref(d);
+        return NULL;
+    }
     if (why) {
         set_err(err, errlen, "%s: %s", path, why);
         json_decref(d);

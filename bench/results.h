@@ -46,9 +46,13 @@ int results_check_writable(const char *path, int create_dir, char *err, size_t e
 /* Serializes doc and writes it atomically (write_file_atomic; "-" = stdout). */
 int results_write(const json_t *doc, const char *path, char *err, size_t errlen);
 
-/* Loads a results file and checks schema, version, kind and records. NULL with an error
- * naming the file. */
+/* Loads a results file and checks schema, version, kind and records, and that no string in
+ * it holds an unsafe character (common/text.h: controls, escapes; shiftbench writes none).
+ * NULL with an error naming the file. */
 json_t *results_load(const char *path, char *err, size_t errlen);
+/* Every key and string in j (recursively) free of unsafe characters; -1 naming path and
+ * the key otherwise. (Also for other JSON that shiftbench reads back: cost files.) */
+int results_check_text(const json_t *j, const char *path, const char *key, char *err, size_t errlen);
 
 /* A record's timing samples (malloc'd, caller frees) and their count; -1 when it has
  * none. */

@@ -1,4 +1,5 @@
 #include "util.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,22 +11,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Every message is one line and safe for a terminal: it may quote other people's files. */
 int set_err(char *err, size_t errlen, const char *fmt, ...) {
     if (err && errlen) {
+        char raw[2048];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
+        vsnprintf(raw, sizeof raw, fmt, ap);
         va_end(ap);
-        for (char *p = err; *p; p++) if (*p == '\n') *p = ' ';   /* always one line */
+        text_terminal(raw, err, errlen);
     }
     return -1;
 }
 
 static void vfail(const char *fmt, va_list ap) {
-    char buf[1024];
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    for (char *p = buf; *p; p++) if (*p == '\n') *p = ' ';
-    fprintf(stderr, "shiftbench: error: %s\n", buf);
+    char raw[1024], buf[2048];
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    fprintf(stderr, "shiftbench: error: %s\n", text_terminal(raw, buf, sizeof buf));
 }
 
 int fail_msg(const char *fmt, ...) {

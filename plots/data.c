@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/text.h"
 #include "../common/util.h"
 #include "plot.h"
 
@@ -38,15 +39,13 @@ static void dat_close(wctx *w, FILE *f) {
     }
 }
 
-/* A gnuplot double-quoted string. */
+/* Strings from the results and accuracy files, quoted for where they go (common/text.h):
+ * gnuplot string literals in settings.gp, fields in the data files. */
 static void gp_str(FILE *f, const char *s) {
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') fputc('\\', f);
-        fputc(*s == '\n' || *s == '\t' ? ' ' : *s, f);
-    }
-    fputc('"', f);
+    char q[TEXT_BUF];
+    fputs(text_gnuplot(s, q, sizeof q), f);
 }
+#define DF(s) text_datafield((s), (char[TEXT_BUF]){ 0 }, TEXT_BUF)
 
 static void gp_num(FILE *f, const char *name, double v) {
     if (isnan(v) || isinf(v)) fprintf(f, "%s = NaN\n", name);
@@ -94,7 +93,7 @@ static int write_strip(wctx *w, const char *file, const char *what, int use_para
         while (b + 1 < n && pts[b + 1].x - pts[a].x < 0.07 * (hi - lo)) b++;
         double cx = (pts[a].x + pts[b].x) / 2;
         for (int k = a; k <= b; k++)
-            fprintf(f, "%s\t%.9g\t0\t%.9g\t%d\n", p->cost[pts[k].idx].name, pts[k].x, cx, -(k - a) - 1);
+            fprintf(f, "%s\t%.9g\t0\t%.9g\t%d\n", DF(p->cost[pts[k].idx].name), pts[k].x, cx, -(k - a) - 1);
         if (b - a + 1 > most) most = b - a + 1;
         a = b + 1;
     }
@@ -116,8 +115,8 @@ static void write_cost_accuracy(wctx *w, FILE *gs) {
         nacc++;
         alo = fmin(alo, a->top1), ahi = fmax(ahi, a->top1);
         char t5[32];
-        if (f) fprintf(f, "%s\t%.9g\t%.9g\t%.9g\t%s\t%s\n", c->name, c->params / 1e6, c->macs / 1e9, a->top1,
-                       g9(a->top5, t5), a->source);
+        if (f) fprintf(f, "%s\t%.9g\t%.9g\t%.9g\t%s\t%s\n", DF(c->name), c->params / 1e6, c->macs / 1e9, a->top1,
+                       g9(a->top5, t5), DF(a->source));
     }
     dat_close(w, f);
     if (!p->ncost) mlo = plo = 0, mhi = phi = 1;
@@ -149,8 +148,8 @@ static void write_four_vs_eight(wctx *w, FILE *gs) {
     for (int i = 0; i < p->npair; i++) {
         const pl_cost *a = &p->cost[p->pair[i][0]], *b = &p->cost[p->pair[i][1]];
         plot_family_label(a->name, fam, sizeof fam);
-        if (f) fprintf(f, "%s\t%d\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%s\t%s\n", fam, i, a->params / 1e6, b->params / 1e6,
-                       a->macs / 1e9, b->macs / 1e9, a->bytes / 1e6, b->bytes / 1e6, a->name, b->name);
+        if (f) fprintf(f, "%s\t%d\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%s\t%s\n", DF(fam), i, a->params / 1e6, b->params / 1e6,
+                       a->macs / 1e9, b->macs / 1e9, a->bytes / 1e6, b->bytes / 1e6, DF(a->name), DF(b->name));
         ymax[0] = fmax(ymax[0], fmax(a->params, b->params) / 1e6);
         ymax[1] = fmax(ymax[1], fmax(a->macs, b->macs) / 1e9);
         ymax[2] = fmax(ymax[2], fmax(a->bytes, b->bytes) / 1e6);
@@ -167,7 +166,7 @@ static void write_four_vs_eight(wctx *w, FILE *gs) {
             double a = ra ? ms(ra->pass) : NAN, b = rb ? ms(rb->pass) : NAN;
             plot_family_label(p->cost[p->pair[i][0]].name, fam, sizeof fam);
             char n1[32], n2[32], n3[32], q[4][32];
-            if (f) fprintf(f, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", fam, p->impl[k], x, g9(a, n1), g9(b, n2),
+            if (f) fprintf(f, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", DF(fam), DF(p->impl[k]), x, g9(a, n1), g9(b, n2),
                            g9(b / a, n3), g9(ra ? ms(ra->pass_p10) : NAN, q[0]), g9(ra ? ms(ra->pass_p90) : NAN, q[1]),
                            g9(rb ? ms(rb->pass_p10) : NAN, q[2]), g9(rb ? ms(rb->pass_p90) : NAN, q[3]));
             if (ra && !isnan(ra->pass_p90)) lmax = fmax(lmax, ms(ra->pass_p90));
@@ -227,15 +226,15 @@ static void write_breakdown(wctx *w, FILE *gs, int used[PLOT_MAX_GROUPS][PL_NCAT
             for (int j = 0; j < nn; j++) {
                 const pl_run *r = plot_run(p, p->group[g][j], p->impl[k]);
                 if (!r) {
-                    if (t) fprintf(t, "%d\t%s\tNaN\tNaN\tNaN\tNaN\tNaN\tNaN\tNaN\tNaN\n", j, p->group[g][j]);
+                    if (t) fprintf(t, "%d\t%s\tNaN\tNaN\tNaN\tNaN\tNaN\tNaN\tNaN\tNaN\n", j, DF(p->group[g][j]));
                     if (m) fprintf(m, "%d\tnot measured\n", j);
                     for (int s = 0; s <= nst + 1 && f; s++)
-                        fprintf(f, "%d\t%s\tx\tNaN\tNaN\tNaN\tNaN\tNaN\tNaN\tNaN\n", s * (nn + 1) + j, p->group[g][j]);
+                        fprintf(f, "%d\t%s\tx\tNaN\tNaN\tNaN\tNaN\tNaN\tNaN\tNaN\n", s * (nn + 1) + j, DF(p->group[g][j]));
                     continue;
                 }
                 double cum = 0;
                 if (t) {
-                    fprintf(t, "%d\t%s", j, p->group[g][j]);
+                    fprintf(t, "%d\t%s", j, DF(p->group[g][j]));
                     for (int c = 0; c < PL_NCAT; c++) {
                         cum += ms(r->by_cat[c]);
                         fprintf(t, "\t%.9g", cum);
@@ -247,7 +246,7 @@ static void write_breakdown(wctx *w, FILE *gs, int used[PLOT_MAX_GROUPS][PL_NCAT
                 tmax = fmax(tmax, fmax(cum, ms(r->pass)));
                 for (int s = 0; s <= nst + 1 && f; s++) {
                     stage_name(s, nst, st, sizeof st);
-                    fprintf(f, "%d\t%s\t%s", s * (nn + 1) + j, p->group[g][j], st);
+                    fprintf(f, "%d\t%s\t%s", s * (nn + 1) + j, DF(p->group[g][j]), st);
                     cum = 0;
                     for (int c = 0; c < PL_NCAT; c++) {
                         cum += ms(r->by_stage_cat[s][c]);
@@ -316,7 +315,7 @@ static void write_layers(wctx *w, FILE *gs) {
                 if (!(L->median > 0)) continue;
                 double g = L->flops / L->median / 1e9, in = L->flops / L->bytes;
                 char n1[32], n2[32], n3[32], n4[32];
-                if (f) fprintf(f, "%s\t%s\t%d\t%s\t%.9g\t%s\t%s\t%s\n", r->network, L->name, L->cat + 1,
+                if (f) fprintf(f, "%s\t%s\t%d\t%s\t%.9g\t%s\t%s\t%s\n", DF(r->network), DF(L->name), L->cat + 1,
                                g9(L->macs / 1e6, n1), ms(L->median), g9(g, n2), g9(in, n3), g9(L->flops / 1e6, n4));
                 tlo = fmin(tlo, ms(L->median)), thi = fmax(thi, ms(L->median));
                 if (L->macs > 0) {
@@ -327,7 +326,7 @@ static void write_layers(wctx *w, FILE *gs) {
                     /* a spread inside the strip column: layout only */
                     double jit = ((nz * 37) % 61) / 61.0 * 0.6 - 0.3;
                     if (z) fprintf(z, "%.4f\t%.9g\t%d\t%s\t%s\n", zero_pos[L->cat] + jit, ms(L->median), L->cat + 1,
-                                   r->network, L->name);
+                                   DF(r->network), DF(L->name));
                     nz++;
                 }
                 if (L->flops > 0 && L->bytes > 0) {
@@ -426,7 +425,7 @@ static void write_ratio(wctx *w, FILE *gs) {
     FILE *f = dat_open(w, "ratio.dat", "network, impl (1-based), impl, baseline, MAC ratio, latency ratio "
                                        "(forward pass medians, same impl), label x, label y (layout)");
     for (int i = 0; i < n && f; i++)
-        fprintf(f, "%s\t%d\t%s\t%s\t%.9g\t%.9g\t%.9g\t%.9g\n", pt[i].net, pt[i].k, pt[i].impl, pt[i].base, pt[i].mr,
+        fprintf(f, "%s\t%d\t%s\t%s\t%.9g\t%.9g\t%.9g\t%.9g\n", DF(pt[i].net), pt[i].k, DF(pt[i].impl), DF(pt[i].base), pt[i].mr,
                 pt[i].lr, pt[i].mr + 0.04 * (xhi - xlo), pt[i].ly);
     dat_close(w, f);
     fprintf(gs, "nratio = %d\n", n);

@@ -10,6 +10,7 @@
 #include "../analysis/cost.h"
 #include "../arch/ir.h"
 #include "../bench/results.h"
+#include "../common/text.h"
 #include "../common/util.h"
 
 static const char *const cat_labels[PL_NCAT] = {
@@ -247,8 +248,11 @@ int pl_results_load(const char *dir, pl_results *r, FILE *warn, char *err, size_
     free(files);
     for (int k = 0; k < r->nruns && warn; k++)
         if (!r->runs[k].complete)
+        {
+            char path[TEXT_BUF];
             fprintf(warn, "shiftbench plot: %s is an interrupted run (no complete one for %s, %s)\n",
-                    r->runs[k].path, r->runs[k].network, r->runs[k].impl);
+                    text_terminal(r->runs[k].path, path, sizeof path), r->runs[k].network, r->runs[k].impl);
+        }
     return 0;
 }
 
@@ -285,6 +289,10 @@ int pl_accuracy_load(const char *path, pl_accuracy *a, const char *default_sourc
     int lineno = 0, rc = 0;
     while (fgets(line, sizeof line, f)) {
         lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            rc = set_err(err, errlen, "%s:%d: line longer than %zu bytes", path, lineno, sizeof line - 2);
+            break;
+        }
         char *s = trim(line);
         if (!*s || *s == '#') continue;
         char *field[5] = { 0 };
@@ -296,7 +304,12 @@ int pl_accuracy_load(const char *path, pl_accuracy *a, const char *default_sourc
             *tab = 0;
             p = tab + 1;
         }
-        for (int i = 0; i < nf; i++) field[i] = trim(field[i]);
+        int unsafe = 0;
+        for (int i = 0; i < nf; i++) unsafe |= text_unsafe(field[i] = trim(field[i])) != NULL;
+        if (unsafe) {
+            rc = set_err(err, errlen, "%s:%d: a control character or invalid UTF-8 in a field", path, lineno);
+            break;
+        }
         if (!strcmp(field[0], "network")) continue;   /* the header row */
         if (nf < 2 || nf > 4) {
             rc = set_err(err, errlen, "%s:%d: expected network<TAB>top1<TAB>top5<TAB>source", path, lineno);
@@ -324,6 +337,10 @@ int pl_accuracy_load(const char *path, pl_accuracy *a, const char *default_sourc
         const char *src = nf >= 4 && *field[3] ? field[3] : default_source;
         if (!src) {
             rc = set_err(err, errlen, "%s:%d: no source (a documentation address, or \"user\")", path, lineno);
+            break;
+        }
+        if (strlen(src) >= sizeof row.source) {
+            rc = set_err(err, errlen, "%s:%d: source longer than %zu characters", path, lineno, sizeof row.source - 1);
             break;
         }
         copy_str(row.source, sizeof row.source, src);
@@ -360,6 +377,9 @@ int pl_cost_network(const char *name, pl_cost *c, char *err, size_t errlen) {
     network net;
     network_cost nc;
     ir_overrides ov = { 0 };
+    /* names come from results and accuracy files: an arch name, never a path to open */
+    if (strchr(name, '/') || strstr(name, ".json"))
+        return set_err(err, errlen, "'%s' is not a network name (no '/' or .json)", name);
     if (network_load(name, &ov, &net, err, errlen)) return -1;
     if (network_cost_of(&net, &nc, err, errlen)) { network_free(&net); return -1; }
     const ir_knobs *k = &net.knobs;
@@ -418,6 +438,7 @@ int pl_cost_file(const char *path, pl_cost **cs, int *n, char *err, size_t errle
     json_error_t je;
     json_t *d = json_load_file(path, 0, &je);
     if (!d) return set_err(err, errlen, "%s:%d:%d: not valid JSON: %s", path, je.line, je.column, je.text);
+    if (results_check_text(d, path, "", err, errlen)) { json_decref(d); return -1; }
     const char *schema = str(d, "schema");
     json_t *nets = json_object_get(d, "networks");
     if (!schema || strcmp(schema, "shiftbench-cost") || !json_is_array(nets)) {

@@ -100,7 +100,8 @@ typedef struct {
     double width_multiplier;
 } pl_cost;
 
-/* Through the IR and the cost model (the single cost source). */
+/* Through the IR and the cost model (the single cost source). name is a network name
+ * (arch/NAME.json), never a path: names come from other people's files. */
 int pl_cost_network(const char *name, pl_cost *c, char *err, size_t errlen);
 /* From a "network" object: a results file's, or one of `shiftbench cost --format json`. */
 int pl_cost_from_json(const json_t *o, pl_cost *c, char *err, size_t errlen);

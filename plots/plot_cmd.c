@@ -12,6 +12,7 @@
 
 #include "../arch/ir.h"
 #include "../bench/commands.h"
+#include "../common/text.h"
 #include "../common/util.h"
 #include "plot.h"
 
@@ -258,28 +259,17 @@ static void describe(plot_ctx *p) {
              sources < p->acc.n ? " + the user's" : "");
 }
 
-/* "'" -> "''" inside a gnuplot single-quoted string. */
-static void gp_quote(char *dst, size_t len, const char *src) {
-    size_t o = 0;
-    for (; *src && o + 3 < len; src++) {
-        if (*src == '\'') dst[o++] = '\'';
-        dst[o++] = *src == '\n' ? ' ' : *src;
-    }
-    dst[o] = 0;
-}
-
 /* Runs gnuplot on plots/NAME.gp for one format; its output goes to DATADIR/NAME.FMT.log.
  * Returns 0, 127 when gnuplot is not installed, else 1 (with the log's last lines). */
 static int gnuplot(const plot_ctx *p, const char *name, const char *fmt) {
     char script[PATH_MAX], log[PATH_MAX + 32], e[4096], a[4][PATH_MAX * 2 + 8];
     snprintf(script, sizeof script, "%s/%s.gp", p->plots_dir, name);
     snprintf(log, sizeof log, "%s/%s.%s.log", p->datadir, name, fmt);
-    gp_quote(a[0], sizeof a[0], p->plots_dir);
-    gp_quote(a[1], sizeof a[1], p->datadir);
-    gp_quote(a[2], sizeof a[2], p->out_dir);
-    gp_quote(a[3], sizeof a[3], p->subtitle);
-    snprintf(e, sizeof e, "plotdir='%s'; datadir='%s'; outdir='%s'; fmt='%s'; subtitle='%s'", a[0], a[1], a[2], fmt,
-             a[3]);
+    text_gnuplot(p->plots_dir, a[0], sizeof a[0]);
+    text_gnuplot(p->datadir, a[1], sizeof a[1]);
+    text_gnuplot(p->out_dir, a[2], sizeof a[2]);
+    text_gnuplot(p->subtitle, a[3], sizeof a[3]);
+    snprintf(e, sizeof e, "plotdir=%s; datadir=%s; outdir=%s; fmt='%s'; subtitle=%s", a[0], a[1], a[2], fmt, a[3]);
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) return 1;
@@ -301,7 +291,8 @@ static int gnuplot(const plot_ctx *p, const char *name, const char *fmt) {
         char lines[8][512];
         int n = 0;
         while (fgets(lines[n % 8], sizeof lines[0], f)) n++;
-        for (int i = n > 8 ? n - 8 : 0; i < n; i++) fprintf(stderr, "  %s", lines[i % 8]);
+        char safe[TEXT_BUF * 2];   /* gnuplot quotes the script's lines, data strings among them */
+        for (int i = n > 8 ? n - 8 : 0; i < n; i++) fprintf(stderr, "  %s\n", text_terminal(lines[i % 8], safe, sizeof safe));
         fclose(f);
     }
     return 1;

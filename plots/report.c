@@ -7,8 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/text.h"
 #include "../common/util.h"
 #include "plot.h"
+
+/* Every string from a results, cost or accuracy file (and every path) reaches the report
+ * through these (common/text.h): markdown text, or a code span when it can be one. */
+#define MD(s) text_markdown((s), (char[TEXT_BUF]){ 0 }, TEXT_BUF)
+#define MDC(s) text_markdown_code((s), (char[TEXT_BUF]){ 0 }, TEXT_BUF)
 
 /* "−39%" / "+4%" / "±0%" (a relative to b). */
 static const char *pct(double a, double b, char *buf, size_t len) {
@@ -73,7 +79,7 @@ static void latency_list(FILE *f, const plot_ctx *p, const char *a, const char *
     for (int k = 0; k < p->nimpl; k++) {
         const pl_run *ra = plot_run(p, a, p->impl[k]), *rb = plot_run(p, b, p->impl[k]);
         if (!ra || !rb) continue;
-        fprintf(f, "%s%s (%s)", any ? ", " : "measured latency ", pct(ra->pass, rb->pass, buf, sizeof buf), p->impl[k]);
+        fprintf(f, "%s%s (%s)", any ? ", " : "measured latency ", pct(ra->pass, rb->pass, buf, sizeof buf), MD(p->impl[k]));
         any = 1;
     }
     if (!any) fprintf(f, "latency not measured");
@@ -87,19 +93,19 @@ static void headlines(FILE *f, const plot_ctx *p) {
         int b = pl_baseline(p->cost, p->ncost, p->net[i]);
         if (b < 0) continue;
         const pl_cost *c = &p->cost[p->net[i]], *bc = &p->cost[b];
-        fprintf(f, "- %s vs %s: params %s, MACs %s, ", c->name, bc->name, pct(c->params, bc->params, b1, sizeof b1),
+        fprintf(f, "- %s vs %s: params %s, MACs %s, ", MD(c->name), MD(bc->name), pct(c->params, bc->params, b1, sizeof b1),
                 pct(c->macs, bc->macs, b2, sizeof b2));
         latency_list(f, p, c->name, bc->name);
-        fprintf(f, " (%d thread%s, batch %d, %s)\n", p->threads, p->threads == 1 ? "" : "s", p->batch, machine(p));
+        fprintf(f, " (%d thread%s, batch %d, %s)\n", p->threads, p->threads == 1 ? "" : "s", p->batch, MD(machine(p)));
         n++;
     }
     for (int i = 0; i < p->npair; i++) {
         const pl_cost *a = &p->cost[p->pair[i][0]], *c = &p->cost[p->pair[i][1]];
-        fprintf(f, "- %s vs %s: params %s, MACs %s, bytes moved %s, ", c->name, a->name,
+        fprintf(f, "- %s vs %s: params %s, MACs %s, bytes moved %s, ", MD(c->name), MD(a->name),
                 pct(c->params, a->params, b1, sizeof b1), pct(c->macs, a->macs, b2, sizeof b2),
                 pct(c->bytes, a->bytes, b3, sizeof b3));
         latency_list(f, p, c->name, a->name);
-        fprintf(f, " (%d thread%s, %s)\n", p->threads, p->threads == 1 ? "" : "s", machine(p));
+        fprintf(f, " (%d thread%s, %s)\n", p->threads, p->threads == 1 ? "" : "s", MD(machine(p)));
         n++;
     }
     if (!n) fprintf(f, "No network with a ResNet baseline or a 4C/8C twin among the costs.\n");
@@ -112,23 +118,23 @@ static void settings(FILE *f, const plot_ctx *p) {
     const pl_run *r = first_run(p);
     fprintf(f, "## Machine and settings\n\n");
     if (!r) {
-        fprintf(f, "No measurements in `%s` (run `make run`): the charts show costs and accuracies only.\n\n",
-                p->results_dir);
+        fprintf(f, "No measurements in %s (run `make run`): the charts show costs and accuracies only.\n\n",
+                MDC(p->results_dir));
         return;
     }
     char b[64];
     fprintf(f, "| | |\n|---|---|\n");
-    fprintf(f, "| CPU | %s%s |\n", r->cpu[0] ? r->cpu : "unknown", p->mixed_machines ? " (and others: see the files)" : "");
+    fprintf(f, "| CPU | %s%s |\n", r->cpu[0] ? MD(r->cpu) : "unknown", p->mixed_machines ? " (and others: see the files)" : "");
     if (r->cores) fprintf(f, "| cores | %d |\n", r->cores);
-    if (r->hostname[0]) fprintf(f, "| host | %s |\n", r->hostname);
+    if (r->hostname[0]) fprintf(f, "| host | %s |\n", MD(r->hostname));
     fprintf(f, "| threads | %d |\n| batch | %d |\n", p->threads, p->batch);
     if (r->resolution) fprintf(f, "| input | %dx%d |\n", r->resolution, r->resolution);
     fprintf(f, "| implementations | ");
-    for (int k = 0; k < p->nimpl; k++) fprintf(f, "%s%s", k ? ", " : "", p->impl[k]);
+    for (int k = 0; k < p->nimpl; k++) fprintf(f, "%s%s", k ? ", " : "", MD(p->impl[k]));
     fprintf(f, " |\n");
-    if (r->onednn_version[0]) fprintf(f, "| oneDNN | %s |\n", r->onednn_version);
-    if (r->openblas_core[0]) fprintf(f, "| OpenBLAS core | %s |\n", r->openblas_core);
-    if (r->compiler[0]) fprintf(f, "| compiler | %s |\n", r->compiler);
+    if (r->onednn_version[0]) fprintf(f, "| oneDNN | %s |\n", MD(r->onednn_version));
+    if (r->openblas_core[0]) fprintf(f, "| OpenBLAS core | %s |\n", MD(r->openblas_core));
+    if (r->compiler[0]) fprintf(f, "| compiler | %s |\n", MD(r->compiler));
     if (!isnan(r->min_time)) fprintf(f, "| timing | median; at least %d repetitions and %s s per measurement |\n",
                                      r->min_reps, fnum(r->min_time, "%g", b, sizeof b));
     plot_roof rf = plot_roofs(p);
@@ -139,8 +145,8 @@ static void settings(FILE *f, const plot_ctx *p) {
     fprintf(f, "\n<details><summary>Results files used (%d)</summary>\n\n", p->res.nruns);
     for (int i = 0; i < p->res.nruns; i++) {
         const pl_run *x = &p->res.runs[i];
-        fprintf(f, "- `%s`: %s, %s, %d thread%s, batch %d, %s%s\n", x->path, x->network, x->impl, x->threads,
-                x->threads == 1 ? "" : "s", x->batch, x->date, x->complete ? "" : " (interrupted run)");
+        fprintf(f, "- %s: %s, %s, %d thread%s, batch %d, %s%s\n", MDC(x->path), MD(x->network), MD(x->impl), x->threads,
+                x->threads == 1 ? "" : "s", x->batch, MD(x->date), x->complete ? "" : " (interrupted run)");
     }
     fprintf(f, "\n</details>\n\n");
 }
@@ -153,9 +159,9 @@ static void table_cost(FILE *f, const plot_ctx *p, const char *img) {
     for (int i = 0; i < p->ncost; i++) {
         const pl_cost *c = &p->cost[i];
         const pl_acc *a = pl_accuracy_of(&p->acc, c->name);
-        fprintf(f, "| %s | %.3f | %.3f | %s | %s | ", c->name, c->params / 1e6, c->macs / 1e9,
+        fprintf(f, "| %s | %.3f | %.3f | %s | %s | ", MD(c->name), c->params / 1e6, c->macs / 1e9,
                 fnum(c->flops / 1e9, "%.3f", b1, sizeof b1), fnum(c->bytes / 1e6, "%.1f", b2, sizeof b2));
-        if (a) fprintf(f, "%.3f | %s | %s |\n", a->top1, fnum(a->top5, "%.3f", b1, sizeof b1), a->source);
+        if (a) fprintf(f, "%.3f | %s | %s |\n", a->top1, fnum(a->top5, "%.3f", b1, sizeof b1), MD(a->source));
         else fprintf(f, "accuracy not recorded | | |\n");
     }
     fprintf(f, "\nMAC = one multiply-add; bytes = compulsory fp32 traffic. Accuracies are documented figures or the "
@@ -170,7 +176,7 @@ static void table_pairs(FILE *f, const plot_ctx *p, const char *img) {
     for (int i = 0; i < p->npair; i++) {
         const pl_cost *a = &p->cost[p->pair[i][0]], *c = &p->cost[p->pair[i][1]];
         plot_family_label(a->name, fam, sizeof fam);
-        fprintf(f, "| %s | params (M) | %.3f | %.3f | %s |\n", fam, a->params / 1e6, c->params / 1e6,
+        fprintf(f, "| %s | params (M) | %.3f | %.3f | %s |\n", MD(fam), a->params / 1e6, c->params / 1e6,
                 pct(c->params, a->params, b1, sizeof b1));
         fprintf(f, "| | GMACs | %.3f | %.3f | %s |\n", a->macs / 1e9, c->macs / 1e9, pct(c->macs, a->macs, b1, sizeof b1));
         fprintf(f, "| | MB moved | %.1f | %.1f | %s |\n", a->bytes / 1e6, c->bytes / 1e6,
@@ -178,7 +184,7 @@ static void table_pairs(FILE *f, const plot_ctx *p, const char *img) {
         for (int k = 0; k < p->nimpl; k++) {
             const pl_run *ra = plot_run(p, a->name, p->impl[k]), *rc = plot_run(p, c->name, p->impl[k]);
             double la = ra ? ra->pass * 1e3 : NAN, lc = rc ? rc->pass * 1e3 : NAN;
-            fprintf(f, "| | latency %s (ms) | %s | %s | %s |\n", p->impl[k], fnum(la, "%.2f", b1, sizeof b1),
+            fprintf(f, "| | latency %s (ms) | %s | %s | %s |\n", MD(p->impl[k]), fnum(la, "%.2f", b1, sizeof b1),
                     fnum(lc, "%.2f", b2, sizeof b2), pct(lc, la, b3, sizeof b3));
         }
     }
@@ -189,22 +195,22 @@ static void table_breakdown(FILE *f, const plot_ctx *p, const char *img) {
     char b[32];
     fprintf(f, "## 3. Per-layer latency breakdown\n\n");
     for (int g = 0; g < p->ngroup; g++)
-        fprintf(f, "![breakdown %s](%sbreakdown_%s.png)\n\n", p->group[g][0], img, p->group[g][0]);
+        fprintf(f, "![breakdown %s](%sbreakdown_%s.png)\n\n", MD(p->group[g][0]), img, p->group[g][0]);
     fprintf(f, "Summed step medians in ms by stage and op kind; \"steps\" is their sum, \"pass\" the measured "
                "forward pass. A ReLU folded into a conv counts with the conv; \"shift+1x1 (fused)\" is a shift "
                "executed inside the 1x1 conv after it.\n\n");
     for (int g = 0; g < p->ngroup; g++)
         for (int k = 0; k < p->nimpl; k++) {
             fprintf(f, "**");
-            for (int j = 0; j < p->group_n[g]; j++) fprintf(f, "%s%s", j ? " vs " : "", p->group[g][j]);
-            fprintf(f, ", %s**\n\n| network | stage |", p->impl[k]);
+            for (int j = 0; j < p->group_n[g]; j++) fprintf(f, "%s%s", j ? " vs " : "", MD(p->group[g][j]));
+            fprintf(f, ", %s**\n\n| network | stage |", MD(p->impl[k]));
             for (int c = 0; c < PL_NCAT; c++) fprintf(f, " %s |", pl_cat_label(c));
             fprintf(f, " steps | pass |\n|---|---|");
             for (int c = 0; c <= PL_NCAT + 1; c++) fprintf(f, "--:|");
             fprintf(f, "\n");
             for (int j = 0; j < p->group_n[g]; j++) {
                 const pl_run *r = plot_run(p, p->group[g][j], p->impl[k]);
-                if (!r) { fprintf(f, "| %s | not measured |\n", p->group[g][j]); continue; }
+                if (!r) { fprintf(f, "| %s | not measured |\n", MD(p->group[g][j])); continue; }
                 for (int s = 0; s <= r->nstages + 2; s++) {
                     const double *v = s <= r->nstages + 1 ? r->by_stage_cat[s] : r->by_cat;
                     double tot = 0;
@@ -213,7 +219,7 @@ static void table_breakdown(FILE *f, const plot_ctx *p, const char *img) {
                     else if (s == r->nstages + 1) snprintf(st, sizeof st, "head");
                     else if (s == r->nstages + 2) snprintf(st, sizeof st, "**all**");
                     else snprintf(st, sizeof st, "layer%d", s);
-                    fprintf(f, "| %s | %s |", s ? "" : r->network, st);
+                    fprintf(f, "| %s | %s |", s ? "" : MD(r->network), st);
                     for (int c = 0; c < PL_NCAT; c++) {
                         fprintf(f, " %.3f |", v[c] * 1e3);
                         tot += v[c];
@@ -234,11 +240,12 @@ static void table_flops(FILE *f, const plot_ctx *p, const char *img) {
     ratio_pt pt[PLOT_MAX_NETS * PLOT_MAX_IMPL];
     int n = plot_ratios(p, pt, PLOT_MAX_NETS * PLOT_MAX_IMPL);
     for (int i = 0; i < n; i++)
-        fprintf(f, "| %s | %s | %s | %.3f | %.3f | %.2f |\n", pt[i].net, pt[i].base, pt[i].impl, pt[i].mr, pt[i].lr,
+        fprintf(f, "| %s | %s | %s | %.3f | %.3f | %.2f |\n", MD(pt[i].net), MD(pt[i].base), MD(pt[i].impl), pt[i].mr, pt[i].lr,
                 pt[i].lr / pt[i].mr);
     if (!n) fprintf(f, "| (no network measured with its baseline) | | | | | |\n");
-    fprintf(f, "\n<details><summary>Per op kind (the per-layer points are in <code>%s/layers_*.dat</code>)</summary>\n\n",
-            p->datadir);
+    char points[PATH_MAX];
+    snprintf(points, sizeof points, "%s/layers_*.dat", p->datadir);
+    fprintf(f, "\n<details><summary>Per op kind</summary>\n\nThe per-layer points are in %s.\n\n", MDC(points));
     fprintf(f, "| network | impl | op kind | steps | MMACs | ms | %% of time | %% of MACs |\n"
                "|---|---|---|--:|--:|--:|--:|--:|\n");
     for (int k = 0; k < p->nimpl; k++)
@@ -257,7 +264,7 @@ static void table_flops(FILE *f, const plot_ctx *p, const char *img) {
                         if (!isnan(r->layers[l].macs)) m += r->layers[l].macs;
                     }
                 if (!steps) continue;
-                fprintf(f, "| %s | %s | %s | %d | %.1f | %.3f | %s | %s |\n", r->network, r->impl, pl_cat_label(c),
+                fprintf(f, "| %s | %s | %s | %d | %.1f | %.3f | %s | %s |\n", MD(r->network), MD(r->impl), pl_cat_label(c),
                         steps, m / 1e6, r->by_cat[c] * 1e3,
                         fnum(r->steps > 0 ? 100 * r->by_cat[c] / r->steps : NAN, "%.1f", b1, sizeof b1),
                         fnum(macs > 0 ? 100 * m / macs : NAN, "%.1f", b2, sizeof b2));
@@ -293,7 +300,7 @@ static void table_roofline(FILE *f, const plot_ctx *p, const char *img) {
                 }
                 if (!steps) continue;
                 double g = fl / t / 1e9;
-                fprintf(f, "| %s | %s | %s | %d | %s | %s | %s |\n", r->network, r->impl, pl_cat_label(c), steps,
+                fprintf(f, "| %s | %s | %s | %d | %s | %s | %s |\n", MD(r->network), MD(r->impl), pl_cat_label(c), steps,
                         fnum(g, "%.1f", b1, sizeof b1), fnum(fl / by, "%.2f", b2, sizeof b2),
                         fnum(100 * g / rf.peak, "%.1f", b3, sizeof b3));
             }
@@ -308,9 +315,10 @@ int plot_write_report(const plot_ctx *p, char *err, size_t errlen) {
     FILE *f = open_memstream(&buf, &len);
     if (!f) return set_err(err, errlen, "out of memory");
     fprintf(f, "# shiftbench report\n\n");
-    fprintf(f, "Written by `shiftbench plot` from the results in `%s`, the cost model and the accuracy data; "
-               "charts in `%s` (the data behind them in `%s`).\n\n", p->results_dir, p->out_dir, p->datadir);
-    fprintf(f, "_%s_\n\n", p->subtitle);
+    fprintf(f, "Written by `shiftbench plot` from the results in %s, the cost model and the accuracy data; "
+               "charts in %s (the data behind them in %s).\n\n", MDC(p->results_dir), MDC(p->out_dir), MDC(p->datadir));
+    char sub[sizeof p->subtitle * 6];
+    fprintf(f, "_%s_\n\n", text_markdown(p->subtitle, sub, sizeof sub));
     headlines(f, p);
     settings(f, p);
     char img[PATH_MAX];
@@ -322,7 +330,7 @@ int plot_write_report(const plot_ctx *p, char *err, size_t errlen) {
     table_roofline(f, p, img);
     if (p->res.nskipped) {
         fprintf(f, "## Skipped results files\n\n");
-        for (int i = 0; i < p->res.nskipped; i++) fprintf(f, "- %s\n", p->res.skipped[i]);
+        for (int i = 0; i < p->res.nskipped; i++) fprintf(f, "- %s\n", MD(p->res.skipped[i]));
         fprintf(f, "\n");
     }
     fclose(f);

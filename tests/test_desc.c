@@ -64,6 +64,7 @@ int main(void) {
     bad("mb1icih56oc256kh1", OP_CONV, "'ic' needs a number");
     bad("mb1ic64ih56oc256kh", OP_CONV, "'kh' needs a number");
     bad("mb1ic0ih56oc256kh1", OP_CONV, "ic must be at least 1");
+    bad("ic64ih56oc64kh1n\"x\033[2Jy\"", OP_CONV, "a control character in the name");   /* a terminal escape */
     bad("mb1ic-3ih56oc256kh1", OP_CONV, "'ic' needs a number");
     bad("mb1ic64ih56oc256kh1mb2", OP_CONV, "'mb' given twice");
     bad("ic99999999999999999999ih56oc256kh1", OP_CONV, "too large");
