@@ -42,6 +42,15 @@ ifdef KERNELS_ONLY
 CFLAGS += -DSHIFTBENCH_KERNELS_ONLY
 LIB_SRC := $(sort $(KERNELS_SRC))
 endif
+# Per-ISA kernel sources (kernels/*_<level>.c, the only ones with intrinsics) are built for
+# their architecture only, each with its level's flags; the rest is baseline code.
+TARGET_CPU := $(firstword $(subst -, ,$(shell $(CC) -dumpmachine)))
+ISA_X86 := avx2 avx512
+ISA_ARM := neon
+ISA_HERE := $(if $(filter x86_64 i%86,$(TARGET_CPU)),$(ISA_X86),$(if $(filter aarch64,$(TARGET_CPU)),$(ISA_ARM)))
+LIB_SRC := $(filter-out $(foreach l,$(filter-out $(ISA_HERE),$(ISA_X86) $(ISA_ARM)),%_$(l).c),$(LIB_SRC))
+$(BUILD)/%_avx2.o: CFLAGS += -mavx2 -mfma
+$(BUILD)/%_avx512.o: CFLAGS += -mavx512f -mfma
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
