@@ -19,6 +19,7 @@ int own_use_avx512(void);
 void *own_shift_create(const op_desc *d, const float *w, const float *b, char *err, size_t errlen);
 void own_shift_run(void *state, const float *in, const float *in2, float *out);
 void own_shift_destroy(void *state);
+const char *own_shift_info(const void *state);   /* "own:shift-avx2": the level it runs at */
 
 /* kernels/own_fused.c: shift + 1x1 conv as one GEMM reading shifted pixels; the same
  * micro-kernel runs conv (1x1 = one group, kh x kw = one group per window position) and fc.
@@ -34,5 +35,6 @@ const char *own_fused_info(const void *state);
 /* kernels/own_pool.c: max / average / global average pooling on NHWC. */
 void *own_pool_create(const op_desc *d, const float *w, const float *b, char *err, size_t errlen);
 void own_pool_run(void *state, const float *in, const float *in2, float *out);
+const char *own_pool_info(const void *state);    /* "own:maxpool-neon" */
 
 #endif

@@ -19,6 +19,7 @@
 #include "check.h"
 #include "../kernels/kernel.h"
 #include "../kernels/own.h"
+#include "../kernels/isa.h"
 #include "../common/util.h"
 #ifdef SHIFTBENCH_KERNELS_ONLY
 #include <omp.h>
@@ -177,13 +178,33 @@ static long compare(const char *what, const float *y, const double *y64, const d
 
 /* ---- one shape against every implementation ----------------------------------------- */
 
-/* Runs per implementation name, printed at the end so a silent skip shows. */
-static const char *run_names[16];
+/* Runs per implementation name (ours: per ISA level), printed at the end so a silent skip
+ * shows. */
+static const char *run_names[16], *run_levels[16];
 static int run_counts[16];
-static void count_run(const char *impl) {
+static void count_run(const char *impl, const char *level) {
     for (int i = 0; i < 16; i++)
-        if (!run_names[i] || strcmp(run_names[i], impl) == 0) { run_names[i] = impl; run_counts[i]++; return; }
+        if (!run_names[i] || (strcmp(run_names[i], impl) == 0 && strcmp(run_levels[i], level) == 0)) {
+            run_names[i] = impl; run_levels[i] = level; run_counts[i]++;
+            return;
+        }
 }
+
+/* Our kernels run at every ISA level this CPU supports (each forced in turn with
+ * SHIFTBENCH_ISA, read at create time) and at 1, 2 and 5 threads (5: more threads than
+ * tiles divide evenly into, on any machine); the libraries' at the default level and
+ * thread count. */
+static isa_level levels[ISA_COUNT];
+static int nlevels;
+static const int own_threads[] = { 1, 2, 5 };
+
+static void find_levels(void) {
+    const isa_level *all;
+    for (int i = 0, n = isa_levels(&all); i < n; i++)
+        if (isa_supported(all[i])) levels[nlevels++] = all[i];
+}
+
+static int is_own(const kernel_impl *impl) { return strcmp(impl->impl, "own") == 0; }
 
 typedef struct {
     op_kind k;
@@ -218,21 +239,31 @@ static void test_shape(const shape *sh) {
     for (int i = 0; i < kernel_count(); i++) {
         const kernel_impl *impl = kernel_at(i);
         if (impl->op != d.kind) continue;
-        kernel k;
-        if (kernel_create(&k, impl, &d, w, b, err, sizeof err) != 0) {
-            CHECK(strcmp(impl->impl, "ref") != 0, "ref refused %s: %s", label, err);
-            printf("  note: %s does not run %s: %s\n", impl->impl, label, err);
-            continue;
-        }
-        for (size_t j = 0; j < nout; j++) y[j] = NAN;   /* an unwritten output fails */
-        kernel_run(&k, in, in2, y);
-        char what[300];
-        snprintf(what, sizeof what, "%s (%s)", label, kernel_info(&k));
-        long bad = compare(what, y, y64, mag, nout, nterms);
-        CHECK(bad == 0, "%s: %ld of %zu outputs out of tolerance", what, bad, nout);
-        kernel_destroy(&k);
-        count_run(impl->impl);
-        if (strcmp(impl->impl, "ref") != 0) fast++;
+        int nl = is_own(impl) ? nlevels : 1, nth = is_own(impl) ? (int)(sizeof own_threads / sizeof *own_threads) : 1;
+        for (int l = 0; l < nl; l++)
+            for (int t = 0; t < nth; t++) {
+                if (is_own(impl)) {
+                    setenv("SHIFTBENCH_ISA", isa_name(levels[l]), 1);
+                    set_threads(own_threads[t]);
+                }
+                kernel k;
+                if (kernel_create(&k, impl, &d, w, b, err, sizeof err) != 0) {
+                    CHECK(strcmp(impl->impl, "ref") != 0, "ref refused %s: %s", label, err);
+                    printf("  note: %s does not run %s: %s\n", impl->impl, label, err);
+                    continue;
+                }
+                for (size_t j = 0; j < nout; j++) y[j] = NAN;   /* an unwritten output fails */
+                kernel_run(&k, in, in2, y);
+                char what[300];
+                snprintf(what, sizeof what, "%s (%s, %d threads)", label, kernel_info(&k), is_own(impl) ? own_threads[t] : 0);
+                long bad = compare(what, y, y64, mag, nout, nterms);
+                CHECK(bad == 0, "%s: %ld of %zu outputs out of tolerance", what, bad, nout);
+                kernel_destroy(&k);
+                if (t == 0) count_run(impl->impl, is_own(impl) ? isa_name(levels[l]) : "");
+                if (strcmp(impl->impl, "ref") != 0) fast++;
+            }
+        unsetenv("SHIFTBENCH_ISA");
+        set_threads(0);
     }
     if (d.kind == OP_CONV || d.kind == OP_SHIFT || d.kind == OP_SHIFTCONV || d.kind == OP_FC)
         CHECK(fast > 0, "no implementation besides ref runs %s", label);
@@ -480,8 +511,8 @@ static void test_residual(void) {
         { OP_SHIFTCONV, 1, 14, 14, 300, 130, 1, 1, 1, 0, 4, 1 },   /* two reduction chunks */
         { OP_FC, 3, 1, 1, 40, 10, 0, 0, 0, 0, 0, 1 },
     };
-    for (int pass = 0; pass < 2; pass++) {
-        if (pass) setenv("SHIFTBENCH_NO_AVX512", "1", 1);
+    for (int l = 0; l < nlevels; l++) {
+        setenv("SHIFTBENCH_ISA", isa_name(levels[l]), 1);
         for (size_t t = 0; t < sizeof cases / sizeof *cases; t++) {
             op_desc d = desc_of(&cases[t]), plain;
             char err[ERRLEN], label[200];
@@ -511,8 +542,8 @@ static void test_residual(void) {
             }
             free(in); free(res); free(w); free(b); free(y); free(y64); free(mag);
         }
-        unsetenv("SHIFTBENCH_NO_AVX512");
     }
+    unsetenv("SHIFTBENCH_ISA");
 }
 
 /* ---- fused shift+1x1 against ref shift followed by ref 1x1 conv ---------------------- */
@@ -555,32 +586,26 @@ static void test_fused_vs_ref_pair(void) {
     }
 }
 
-int main(void) {
-    set_threads(0);
-    test_op_rules();
-    test_shift_direction();
-    test_shift_nchw();
-    test_fused_vs_ref_pair();
-    test_residual();
-    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) test_shape(&shapes[i]);
-    /* The single-thread paths of the threaded kernels too. */
-    set_threads(1);
-    test_shape(&(shape){ OP_SHIFTCONV, 1, 28, 28, 128, 128, 1, 1, 1, 0, 8, 1 });
-    test_shape(&(shape){ OP_SHIFT, 1, 28, 28, 128, 0, 0, 0, 0, 0, 4, 0 });
-    test_shape(&(shape){ OP_CONV, 1, 28, 28, 64, 96, 3, 3, 1, 1, 0, 1 });
-    /* More threads than tiles divide evenly into (5 on any machine): the tiling adapts. */
-    set_threads(5);
-    test_shape(&(shape){ OP_SHIFTCONV, 1, 14, 14, 256, 256, 1, 1, 1, 0, 8, 1 });
-    test_shape(&(shape){ OP_SHIFTCONV, 2, 7, 7, 96, 200, 1, 1, 2, 0, 4, 0 });
-    test_shape(&(shape){ OP_SHIFT, 3, 9, 7, 45, 0, 0, 0, 0, 0, 8, 0 });
-    test_shape(&(shape){ OP_SHIFT, 1, 9, 7, 200, 0, 0, 0, 0, 0, 4, 0 });
-    test_shape(&(shape){ OP_CONV, 1, 9, 7, 96, 200, 1, 1, 2, 0, 0, 1 });
-    set_threads(0);
-    /* The portable code (CPUs without AVX-512) of our own kernels, on every shape they run
-     * (the element-wise ones have no AVX-512 code of their own). */
-    setenv("SHIFTBENCH_NO_AVX512", "1", 1);
-    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++)
-        if (shapes[i].k != OP_ADD && shapes[i].k != OP_RELU) test_shape(&shapes[i]);
+/* impl_info names the level our kernels run at, for every level (and the fused kernel's
+ * portable variant is what runs below AVX-512). */
+static void test_level_info(void) {
+    static const shape sh[] = {
+        { OP_SHIFT, 1, 3, 3, 5, 0, 0, 0, 0, 0, 4, 0 }, { OP_MAXPOOL, 1, 4, 4, 3, 0, 2, 2, 2, 0, 0, 0 },
+        { OP_AVGPOOL, 1, 4, 4, 3, 0, 2, 2, 2, 0, 0, 0 }, { OP_GAP, 1, 2, 2, 3, 0, 0, 0, 0, 0, 0, 0 },
+        { OP_ADD, 1, 2, 2, 3, 0, 0, 0, 0, 0, 0, 0 }, { OP_RELU, 1, 2, 2, 3, 0, 0, 0, 0, 0, 0, 0 } };
+    for (int l = 0; l < nlevels; l++) {
+        setenv("SHIFTBENCH_ISA", isa_name(levels[l]), 1);
+        for (size_t t = 0; t < sizeof sh / sizeof *sh; t++) {
+            op_desc d = desc_of(&sh[t]);
+            kernel k;
+            char err[ERRLEN], want[64];
+            snprintf(want, sizeof want, "own:%s-%s", op_name(d.kind), isa_name(levels[l]));
+            CHECK(kernel_create(&k, kernel_find(d.kind, "own"), &d, NULL, NULL, err, sizeof err) == 0 &&
+                  strcmp(kernel_info(&k), want) == 0, "impl_info %s, want %s", k.impl ? kernel_info(&k) : err, want);
+            kernel_destroy(&k);
+        }
+    }
+    setenv("SHIFTBENCH_ISA", "portable", 1);
     op_desc pd = { .kind = OP_SHIFTCONV, .n = 1, .h = 3, .w = 3, .c = 5, .oc = 5, .stride = 1, .conn = 4 };
     kernel pk;
     char perr[ERRLEN];
@@ -588,7 +613,33 @@ int main(void) {
     CHECK(kernel_create(&pk, kernel_find(OP_SHIFTCONV, "own"), &pd, pw, NULL, perr, sizeof perr) == 0 &&
           strcmp(kernel_info(&pk), "own:fused-portable") == 0, "portable fused kernel chosen: %s", kernel_info(&pk));
     kernel_destroy(&pk);
-    unsetenv("SHIFTBENCH_NO_AVX512");
-    for (int i = 0; i < 16 && run_names[i]; i++) printf("  %s: %d shapes checked\n", run_names[i], run_counts[i]);
+    unsetenv("SHIFTBENCH_ISA");
+}
+
+/* Shapes for the threaded paths: tiles that 1, 2 and 5 threads split unevenly. */
+static const shape thread_shapes[] = {
+    { OP_SHIFTCONV, 1, 28, 28, 128, 128, 1, 1, 1, 0, 8, 1 },
+    { OP_SHIFT, 1, 28, 28, 128, 0, 0, 0, 0, 0, 4, 0 },
+    { OP_CONV, 1, 28, 28, 64, 96, 3, 3, 1, 1, 0, 1 },
+    { OP_SHIFTCONV, 1, 14, 14, 256, 256, 1, 1, 1, 0, 8, 1 },
+    { OP_SHIFTCONV, 2, 7, 7, 96, 200, 1, 1, 2, 0, 4, 0 },
+    { OP_SHIFT, 3, 9, 7, 45, 0, 0, 0, 0, 0, 8, 0 },
+    { OP_SHIFT, 1, 9, 7, 200, 0, 0, 0, 0, 0, 4, 0 },
+    { OP_CONV, 1, 9, 7, 96, 200, 1, 1, 2, 0, 0, 1 },
+};
+
+int main(void) {
+    set_threads(0);
+    find_levels();
+    test_op_rules();
+    test_shift_direction();
+    test_shift_nchw();
+    test_fused_vs_ref_pair();
+    test_residual();
+    test_level_info();
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) test_shape(&shapes[i]);
+    for (size_t i = 0; i < sizeof thread_shapes / sizeof *thread_shapes; i++) test_shape(&thread_shapes[i]);
+    for (int i = 0; i < 16 && run_names[i]; i++)
+        printf("  %s%s%s: %d shapes checked\n", run_names[i], *run_levels[i] ? " at " : "", run_levels[i], run_counts[i]);
     return check_done("test_kernels");
 }
