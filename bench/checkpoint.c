@@ -174,6 +174,29 @@ int checkpoint_check(const checkpoint *c, const network *net, char *err, size_t 
     return rc;
 }
 
+int checkpoint_check_finite(const checkpoint *c, const network *net, char *err, size_t errlen) {
+    ckpt_tensor *want;
+    int nw = checkpoint_expected(net, &want), rc = 0;
+    if (nw < 0) return set_err(err, errlen, "out of memory");
+    for (int i = 0; i < nw && !rc; i++) {
+        const st_tensor *t = st_find(&c->st, want[i].name);
+        if (!t) continue;   /* an optional bias */
+        float *v = malloc((t->nelem ? t->nelem : 1) * sizeof *v);
+        char why[ERRLEN];
+        if (!v) rc = set_err(err, errlen, "out of memory");
+        else if (st_to_f32(t, v, why, sizeof why)) rc = set_err(err, errlen, "%s: %s", c->path, why);
+        else {
+            size_t bad = first_nonfinite(v, t->nelem);
+            if (bad < t->nelem)
+                rc = set_err(err, errlen, "%s: tensor '%s' holds %g at element %zu: weights must be finite", c->path,
+                             t->name, (double)v[bad], bad);
+        }
+        free(v);
+    }
+    free(want);
+    return rc;
+}
+
 /* ---- the executor's weights hook ------------------------------------------------------- */
 
 /* name's tensor converted to f32 into out, which holds exactly n floats. */

@@ -44,6 +44,12 @@ void checkpoint_close(checkpoint *c);
  * (long lists end in "... and N more"). */
 int checkpoint_check(const checkpoint *c, const network *net, char *err, size_t errlen);
 
+/* Every tensor net needs (after checkpoint_check) holds finite values once converted to
+ * f32 (an F64 beyond f32's range becomes infinite). Otherwise -1 naming the tensor, the
+ * element and the value. (The README's promise: a NaN never runs, whatever the kernels do
+ * with it; oneDNN's fused ReLU maps NaN to 0.) */
+int checkpoint_check_finite(const checkpoint *c, const network *net, char *err, size_t errlen);
+
 /* exec_opts.weights (ctx = checkpoint *): fills the step named after IR layer `layer`
  * with its weights and bias, BN folded. */
 int checkpoint_weights(void *ctx, const network *net, int layer, const op_desc *d, float *w, float *b, char *err,

@@ -336,9 +336,7 @@ int exec_first_nonfinite(const executor *ex) {
     for (int i = 0; i < ex->nsteps; i++) {
         const ir_tensor *t = &ex->net->tensors[ex->steps[i].out];
         size_t n = (size_t)t->n * t->h * t->w * t->c;
-        const float *y = ex->buf[ex->steps[i].out];
-        for (size_t j = 0; j < n; j++)
-            if (!isfinite(y[j])) return i;
+        if (first_nonfinite(ex->buf[ex->steps[i].out], n) < n) return i;
     }
     return -1;
 }

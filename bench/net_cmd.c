@@ -229,10 +229,19 @@ static void print_table(FILE *f, const executor *ex, const net_timing *t, const 
            t->pass.n, pass > 0 ? 100 * (sum - pass) / pass : 0);
 }
 
-/* --input: a float32 .npy [N, 3, H, W] matching the network's input, as NHWC. */
-static float *load_input(const char *path, const network *net, char *err, size_t errlen) {
+/* --input: a float32 .npy [N, 3, H, W] matching the network's input, as NHWC. NULL with
+ * *status 2 (bad file) or 1 (a NaN or infinity in it). */
+static float *load_input(const char *path, const network *net, int *status, char *err, size_t errlen) {
     npy_array a;
+    *status = 2;
     if (npy_read(path, &a, err, errlen)) return NULL;
+    size_t bad = first_nonfinite(a.data, a.n);
+    if (bad < a.n) {
+        set_err(err, errlen, "%s: holds %g at element %zu: the input must be finite", path, (double)a.data[bad], bad);
+        *status = 1;
+        npy_free(&a);
+        return NULL;
+    }
     const ir_tensor *x = &net->tensors[net->input];
     int64_t want[4] = { x->n, x->c, x->h, x->w };
     int same = a.ndim == 4;
@@ -263,7 +272,7 @@ int cmd_net(int argc, char **argv) {
     cost *costs = NULL;
     network_cost nc = { 0 };
     checkpoint ck = { 0 };
-    float *input = NULL;
+    float *input = NULL, *logits = NULL;
 
     runtime_set_threads(a.threads);
     int threads = runtime_threads();
@@ -271,7 +280,8 @@ int cmd_net(int argc, char **argv) {
     else results_default_path(path, sizeof path, "net", net.name, a.impl, threads, net.knobs.batch);
     uint64_t need, avail = mem_available();
     if (network_cost_of(&net, &nc, err, sizeof err) || exec_footprint(&net, &need, err, sizeof err) ||
-        results_check_writable(path, !a.out, err, sizeof err)) {
+        results_check_writable(path, !a.out, err, sizeof err) ||
+        (a.output && results_check_writable(a.output, 0, err, sizeof err))) {
         rc = fail_msg("%s", err);
         goto out;
     }
@@ -285,8 +295,14 @@ int cmd_net(int argc, char **argv) {
         rc = fail_msg("%s", err);
         goto out;
     }
-    if (a.input && !(input = load_input(a.input, &net, err, sizeof err))) {
-        rc = fail_msg("%s", err);
+    /* non-finite weights or input: the run would compute NaN (exit 1, like a NaN mid-network) */
+    if (a.weights && checkpoint_check_finite(&ck, &net, err, sizeof err)) {
+        rc = fail_run("%s", err);
+        goto out;
+    }
+    int input_status;
+    if (a.input && !(input = load_input(a.input, &net, &input_status, err, sizeof err))) {
+        rc = input_status == 1 ? fail_run("%s", err) : fail_msg("%s", err);
         goto out;
     }
     const char *const *evn = counters_default_events;
@@ -325,12 +341,6 @@ int cmd_net(int argc, char **argv) {
         rc = fail_msg("%s", err);
         goto out;
     }
-    if (a.output) {   /* planning ran every step once on the input: these are its logits */
-        int64_t shape[2] = { net.tensors[net.output].n, net.tensors[net.output].c };
-        if (isatty(2)) fputc('\n', stderr);
-        if (npy_write(a.output, exec_output(&ex), 2, shape, err, sizeof err)) { rc = fail_msg("%s", err); goto out; }
-        if (strcmp(a.output, "-")) fprintf(stderr, "wrote logits %s\n", a.output);
-    }
     int bad = exec_first_nonfinite(&ex);
     if (bad >= 0) {
         if (isatty(2)) fputc('\n', stderr);
@@ -338,6 +348,12 @@ int cmd_net(int argc, char **argv) {
                       net.layers[ex.steps[bad].layer].name, kernel_info(&ex.steps[bad].k));
         goto out;
     }
+    /* planning ran every step once on the input: these are its logits, written once the
+     * run has passed its checks and its results are written (a failed run leaves none) */
+    const ir_tensor *yt = &net.tensors[net.output];
+    size_t ny = (size_t)yt->n * yt->c;
+    if (a.output && !(logits = malloc(ny * sizeof *logits))) { rc = fail_msg("out of memory"); goto out; }
+    if (logits) memcpy(logits, exec_output(&ex), ny * sizeof *logits);
     if (net_time(&ex, &a.mo, ctr, progress, NULL, &t, err, sizeof err)) {
         rc = fail_msg("%s", err);
         goto out;
@@ -381,6 +397,11 @@ int cmd_net(int argc, char **argv) {
     results_set_complete(doc, !t.interrupted);
     print_table(strcmp(path, "-") ? stdout : stderr, &ex, &t, costs, peak_gflops);
     if (results_write(doc, path, err, sizeof err)) { rc = fail_msg("%s", err); goto out; }
+    if (logits) {
+        int64_t shape[2] = { yt->n, yt->c };
+        if (npy_write(a.output, logits, 2, shape, err, sizeof err)) { rc = fail_msg("%s", err); goto out; }
+        fprintf(stderr, "wrote logits %s\n", a.output);
+    }
     fflush(stdout);   /* the table first, then the note, also when both go to one pipe */
     if (strcmp(path, "-")) fprintf(stderr, "wrote %s%s\n", path, t.interrupted ? " (interrupted: complete = false)" : "");
     rc = t.interrupted ? EXIT_INTERRUPTED : 0;
@@ -395,5 +416,6 @@ out:
     network_free(&net);
     checkpoint_close(&ck);
     free(input);
+    free(logits);
     return rc;
 }

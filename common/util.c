@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,12 @@ int parse_double(const char *s, double *out) {
     if (errno || *end || v != v) return -1;
     *out = v;
     return 0;
+}
+
+size_t first_nonfinite(const float *v, size_t n) {
+    size_t i = 0;
+    while (i < n && isfinite(v[i])) i++;
+    return i;
 }
 
 int mul_size(size_t a, size_t b, size_t *out) {

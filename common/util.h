@@ -21,6 +21,9 @@ int fail_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int parse_long(const char *s, long min, long max, long *out);
 int parse_double(const char *s, double *out);
 
+/* The index of the first NaN or infinity in v[0..n), or n when every value is finite. */
+size_t first_nonfinite(const float *v, size_t n);
+
 /* Checked size arithmetic: 0 on success, -1 on overflow. */
 int mul_size(size_t a, size_t b, size_t *out);
 

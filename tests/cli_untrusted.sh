@@ -6,6 +6,8 @@
 #     very long) in every field of a results and accuracy file that reaches a chart, a data
 #     file or the report run nothing and break nothing; control characters and ANSI escapes
 #     are refused at load (results, arch, accuracy) and never reach the terminal;
+#   - a run that fails its NaN check writes neither its results nor its --output logits
+#     (weights and inputs with NaN/Inf are refused at load: tests/test_checkpoint.c).
 # No assertion is on time.
 cd "$(dirname "$0")/.." || exit 2
 . tests/cli.sh
@@ -42,6 +44,13 @@ ln -s target.json "$tmp/link.json"
 expect_ok $SB net resnet50 $TINY $QUICK -o "$tmp/link.json"
 [ -L "$tmp/link.json" ] && grep -q '"kind": "net"' "$tmp/target.json" && ok || bad "net -o LINK: link replaced or target not written"
 if ls -a "$tmp" | grep -q '\.tmp\.'; then bad "temporary files left: $(ls -a "$tmp" | grep '\.tmp\.')"; else ok; fi
+
+# ---- a NaN mid-network (the SHIFTBENCH_TEST_POISON hook): no output of any kind ----
+for impl in ref own openblas onednn; do
+    expect_fail 1 "layer layer1.0.conv3 \(.*\) produced NaN or Inf" env SHIFTBENCH_TEST_POISON=layer1.0.conv3 \
+        $SB net resnet50 $TINY --impl $impl $QUICK --output "$tmp/nan.npy" -o "$tmp/nan.json"
+    [ ! -e "$tmp/nan.npy" ] && [ ! -e "$tmp/nan.json" ] && ok || bad "$impl: a NaN run wrote its logits or results"
+done
 
 # ---- hostile strings ----
 mkdir "$tmp/hostile"

@@ -669,6 +669,59 @@ static void cli(void) {
         CHECK(rc == 2 && matched && lines == 1 && !strncmp(line, "shiftbench: error: ", 19),
               "%s -> exit %d, %d lines, '%s' (wanted /%s/)", args, rc, lines, line, fails[i].want);
     }
+    /* Non-finite weights or input: refused at load on every implementation (exit 1, one
+     * line), and --output never written: a new path stays absent, an old file intact. */
+    {
+        float keep = w.v[3][0];
+        char nanck[256], infck[256], nanin[256], fresh[256], res[256], good[256], in2[256], old_out[256];
+        /* tmp()'s buffers rotate: keep copies */
+        snprintf(nanck, sizeof nanck, "%s", tmp("nan.safetensors"));
+        snprintf(infck, sizeof infck, "%s", tmp("inf.safetensors"));
+        snprintf(nanin, sizeof nanin, "%s", tmp("nan.npy"));
+        snprintf(fresh, sizeof fresh, "%s", tmp("new.npy"));
+        snprintf(res, sizeof res, "%s", tmp("r2.json"));
+        snprintf(good, sizeof good, "%s", ck);
+        snprintf(in2, sizeof in2, "%s", in);
+        snprintf(old_out, sizeof old_out, "%s", out);
+        w.v[3][0] = NAN;
+        int wrote = write_ckpt(nanck, &w, &(wopts){ 0 });
+        w.v[3][0] = INFINITY;
+        wrote |= write_ckpt(infck, &w, &(wopts){ .dtype = "F16" });   /* F16 keeps inf */
+        w.v[3][0] = keep;
+        float nan_in = nchw[5];
+        nchw[5] = NAN;
+        wrote |= npy_write(nanin, nchw, 4, ishape, err, sizeof err);
+        nchw[5] = nan_in;
+        char before[4096], after[4096];
+        FILE *o = fopen(old_out, "rb");
+        size_t nb = o ? fread(before, 1, sizeof before, o) : 0;
+        if (o) fclose(o);
+        static const char *const impls[] = { "ref", "own", "openblas", "onednn" };
+        for (size_t k = 0; k < sizeof impls / sizeof *impls && !wrote; k++) {
+            struct { const char *weights, *input, *want; } c[] = {
+                { nanck, in2, "nan.safetensors: tensor '.*' holds nan at element 0: weights must be finite" },
+                { infck, in2, "inf.safetensors: tensor '.*' holds inf at element 0: weights must be finite" },
+                { good, nanin, "nan.npy: holds nan at element 5: the input must be finite" },
+            };
+            for (size_t j = 0; j < sizeof c / sizeof *c; j++)
+                for (int old = 0; old < 2; old++) {
+                    const char *dst = old ? old_out : fresh;
+                    snprintf(cmd, sizeof cmd, "%s --impl %s --weights %s --input %s --output %s -o %s", common,
+                             impls[k], c[j].weights, c[j].input, dst, res);
+                    rc = run(cmd, line, sizeof line, &lines);
+                    char grep[2048];
+                    snprintf(grep, sizeof grep, "grep -qE -- \"%s\" %s", c[j].want, tmp("stderr"));
+                    CHECK(rc == 1 && lines == 1 && system(grep) == 0, "%s: %s -> exit %d, '%s' (wanted /%s/)", impls[k],
+                          cmd, rc, line, c[j].want);
+                    CHECK(access(fresh, F_OK) != 0 && access(res, F_OK) != 0,
+                          "%s: a refused run wrote an output", impls[k]);
+                    o = fopen(old_out, "rb");
+                    size_t na = o ? fread(after, 1, sizeof after, o) : 0;
+                    if (o) fclose(o);
+                    CHECK(na == nb && nb > 0 && !memcmp(before, after, nb), "%s: a refused run changed %s", impls[k], old_out);
+                }
+        }
+    }
 done:
     free(nchw);
     free(nhwc);
