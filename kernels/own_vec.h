@@ -1,4 +1,4 @@
-/* The micro-kernels of our memory-bound kernels (shift, pooling, add, ReLU), one table per
+/* The micro-kernels of our memory-bound kernels (shift, pooling, add, ReLU, copy), one table per
  * ISA level. The bodies are written once over the vector layer (own_shift_copy.h,
  * own_vec_body.h) and instantiated by own_vec_<level>.c, each compiled with its level's
  * flags; the AVX-512 shift is the one specialization (own_shift_avx512.c). The drivers
@@ -20,6 +20,9 @@ typedef struct {
     /* out[i] = in[i] + in2[i] (then max(0, .) when relu), i in [0, n). */
     void (*add)(const float *in, const float *in2, float *out, long n, int relu);
     void (*relu)(const float *in, float *out, long n);
+    /* A plain copy loop of n floats, streaming stores when stream (dst aligned): the bound
+     * of any kernel that stores vectors at this level (ratios P1 times it beside memcpy). */
+    void (*copy)(float *dst, const float *src, long n, int stream);
 } own_vec_ukernels;
 
 /* The table of level l (a level this build has; others give the portable one). */

@@ -1,4 +1,4 @@
-/* Pooling, residual add and ReLU on NHWC, one body over the vector layer (vf, VF_N,
+/* Pooling, residual add, ReLU and a copy loop on NHWC, one body over the vector layer (vf, VF_N,
  * vf_loadu, ...): own_vec_<level>.c includes its layer, the level's shift micro-kernels,
  * then this, with OWN_ISA the level's name and OWN_LEVEL its isa_level; the result is
  * own_vec_<level> (own_vec.h).
@@ -92,8 +92,19 @@ static void relu(const float *in, float *out, long n) {
     if (i < n) vf_store_tail(out + i, vf_max(vf_load_tail(in + i, (int)(n - i)), vf_zero()), (int)(n - i));
 }
 
+static void copy(float *dst, const float *src, long n, int stream) {
+    long i = 0;
+    if (stream)
+        for (; i + VF_N <= n; i += VF_N) vf_stream(dst + i, vf_loadu(src + i));
+    else
+        for (; i + VF_N <= n; i += VF_N) vf_storeu(dst + i, vf_loadu(src + i));
+    if (i < n) vf_store_tail(dst + i, vf_load_tail(src + i, (int)(n - i)), (int)(n - i));
+    if (stream) vf_stream_fence();
+}
+
 #define OWN_VEC_CAT(a, b) OWN_VEC_CAT_(a, b)
 #define OWN_VEC_CAT_(a, b) a##b
 
 OWN_VEC(OWN_ISA) = { .isa = OWN_LEVEL, .shift = &OWN_VEC_CAT(shift_ukernels_, OWN_ISA),
-                     .pool_row = pool_row, .gap = gap, .add = add, .relu = relu };
+                     .pool_row = pool_row, .gap = gap, .add = add, .relu = relu,
+                     .copy = copy };
