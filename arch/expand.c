@@ -1,5 +1,5 @@
 /* Expanding resolved knobs into the IR: stem, stages of three-slot blocks, head. This
- * is the one place that knows how a block of the resnet family is wired (DESIGN.md);
+ * is the one place that knows how a block of the resnet family is wired (docs/networks.md);
  * which network it becomes is decided by the arch file's knobs alone. */
 #include <math.h>
 #include <stdarg.h>
@@ -149,14 +149,12 @@ static int block(builder *b, int x, int stage, int idx, int stride) {
     int sc = x;
     if (stride > 1 || in_c != out) {
         char bn[IR_NAME];
-        if (pooled) {
-            if (stride > 1) sc = add_layer(b, pool(OP_AVGPOOL, stride, stride, 0), sc, -1, NULL, "%s.downsample.0", p);
-            snprintf(bn, sizeof bn, "%s.downsample.2", p);
-            sc = add_layer(b, conv_desc(out, 1, 1, 0), sc, -1, bn, "%s.downsample.1", p);
-        } else {
-            snprintf(bn, sizeof bn, "%s.downsample.1", p);
-            sc = add_layer(b, conv_desc(out, 1, stride, 0), sc, -1, bn, "%s.downsample.0", p);
-        }
+        /* downsample = Sequential(conv1x1, BN): `downsample.0`, `.1`, as torchvision and the
+         * authors' shift ResNets (docs/networks.md) name it; with avgpool, the pool before it is
+         * applied in forward(), outside the Sequential (no parameters, no state_dict name) */
+        if (pooled && stride > 1) sc = add_layer(b, pool(OP_AVGPOOL, stride, stride, 0), sc, -1, NULL, "%s.shortcut_pool", p);
+        snprintf(bn, sizeof bn, "%s.downsample.1", p);
+        sc = add_layer(b, conv_desc(out, 1, pooled ? 1 : stride, 0), sc, -1, bn, "%s.downsample.0", p);
     }
     y = add_layer(b, simple(OP_ADD), y, sc, NULL, "%s.add", p);
     return add_layer(b, simple(OP_RELU), y, -1, NULL, "%s.relu3", p);

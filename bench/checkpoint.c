@@ -52,12 +52,31 @@ int checkpoint_open(checkpoint *c, const char *path, double eps, char *err, size
     if (st_open(&c->st, path, err, errlen)) return -1;
     snprintf(c->path, sizeof c->path, "%s", path);
     c->eps = eps;
+    for (int i = 0; i < c->st.n && !c->legacy_pool_shortcut; i++)
+        c->legacy_pool_shortcut = strstr(c->st.t[i].name, ".downsample.2.") != NULL;
     return 0;
 }
 
 void checkpoint_close(checkpoint *c) {
     st_close(&c->st);
     memset(c, 0, sizeof *c);
+}
+
+/* The name a tensor has in the file. The IR's names are the authors' (docs/networks.md):
+ * an avgpool shortcut's conv and BN are downsample.0 and .1. Older exports of shiftbench
+ * put the pool in the Sequential (an Identity where none) and its conv and BN at .1 and .2;
+ * such a file, known by its downsample.2 tensors, is read as well. */
+static const char *file_name(const checkpoint *c, const char *ir, char *out, size_t len) {
+    const char *d = strstr(ir, ".downsample.");
+    snprintf(out, len, "%s", ir);
+    if (c->legacy_pool_shortcut && d && (d[12] == '0' || d[12] == '1') && d[13] == '.')
+        out[d - ir + 12] = (char)(d[12] + 1);
+    return out;
+}
+
+static const st_tensor *find(const checkpoint *c, const char *ir) {
+    char name[IR_NAME + 24];
+    return st_find(&c->st, file_name(c, ir, name, sizeof name));
 }
 
 /* ---- the one-line report --------------------------------------------------------------- */
@@ -121,11 +140,11 @@ int checkpoint_check(const checkpoint *c, const network *net, char *err, size_t 
     if (!used) { free(want); return set_err(err, errlen, "out of memory"); }
     list missing = { 0 }, unexpected = { 0 }, misshaped = { 0 };
     for (int i = 0; i < nw; i++) {
-        const st_tensor *t = NULL;
-        for (int j = 0; j < st->n && !t; j++)
-            if (!strcmp(st->t[j].name, want[i].name)) { t = &st->t[j]; used[j] = 1; }
-        if (!t) {
-            if (!want[i].optional) push(&missing, "%s", want[i].name);
+        char fname[IR_NAME + 24];
+        const st_tensor *t = find(c, want[i].name);
+        if (t) used[t - st->t] = 1;
+        else {
+            if (!want[i].optional) push(&missing, "%s", file_name(c, want[i].name, fname, sizeof fname));
             continue;
         }
         char a[96], b[96];
@@ -143,8 +162,9 @@ int checkpoint_check(const checkpoint *c, const network *net, char *err, size_t 
         const char *name = st->t[j].name, *dot = strrchr(name, '.');
         if (dot && !strcmp(dot, ".num_batches_tracked"))
             for (int i = 0; i < net->nlayers && !used[j]; i++) {
-                size_t bl = strlen(net->layers[i].bn);
-                used[j] = bl && (size_t)(dot - name) == bl && !strncmp(name, net->layers[i].bn, bl);
+                char bn[IR_NAME + 24];
+                size_t bl = strlen(file_name(c, net->layers[i].bn, bn, sizeof bn));
+                used[j] = net->layers[i].bn[0] && (size_t)(dot - name) == bl && !strncmp(name, bn, bl);
             }
         if (!used[j]) push(&unexpected, "%s", name);
     }
@@ -179,7 +199,7 @@ int checkpoint_check_finite(const checkpoint *c, const network *net, char *err, 
     int nw = checkpoint_expected(net, &want), rc = 0;
     if (nw < 0) return set_err(err, errlen, "out of memory");
     for (int i = 0; i < nw && !rc; i++) {
-        const st_tensor *t = st_find(&c->st, want[i].name);
+        const st_tensor *t = find(c, want[i].name);
         if (!t) continue;   /* an optional bias */
         float *v = malloc((t->nelem ? t->nelem : 1) * sizeof *v);
         char why[ERRLEN];
@@ -201,7 +221,7 @@ int checkpoint_check_finite(const checkpoint *c, const network *net, char *err, 
 
 /* name's tensor converted to f32 into out, which holds exactly n floats. */
 static int load(const checkpoint *c, const char *name, float *out, size_t n, char *err, size_t errlen) {
-    const st_tensor *t = st_find(&c->st, name);
+    const st_tensor *t = find(c, name);
     if (!t) return set_err(err, errlen, "%s: tensor '%s' is missing", c->path, name);
     if (t->nelem != n) return set_err(err, errlen, "%s: tensor '%s' has %zu elements, expected %zu", c->path, name, t->nelem, n);
     char why[ERRLEN];
@@ -229,7 +249,7 @@ int checkpoint_weights(void *ctx, const network *net, int layer, const op_desc *
     if (nw && load(c, name, w, nw, err, errlen)) return -1;
     if (!nb) return 0;
     snprintf(name, sizeof name, "%s.bias", L->name);
-    if (L->d.kind == OP_FC || (!L->bn[0] && st_find(&c->st, name))) return load(c, name, b, nb, err, errlen);
+    if (L->d.kind == OP_FC || (!L->bn[0] && find(c, name))) return load(c, name, b, nb, err, errlen);
     memset(b, 0, nb * sizeof *b);
     if (!L->bn[0]) return 0;
     float *bn = malloc(4 * nb * sizeof *bn);

@@ -4,6 +4,9 @@
  *         .running_var [oc] (<bn>.num_batches_tracked is allowed and ignored); a conv
  *         without a BN may carry <name>.bias [oc];
  *   fc    fc.weight [classes, c], fc.bias [classes].
+ * A shortcut is downsample.0 (conv) / downsample.1 (BN), also after an average pool (the
+ * authors' layout, docs/networks.md); files of the older layout (pool at .0, conv and BN at
+ * .1 and .2) load too.
  * BN is folded into the conv at load: s = gamma / sqrt(var + eps), w' = w * s,
  * b' = beta + (bias - mean) * s, computed in double (eps as PyTorch's default 1e-5). */
 #ifndef SHIFTBENCH_CHECKPOINT_H
@@ -21,6 +24,7 @@ typedef struct {
     safetensors st;
     char path[512];
     double eps;
+    int legacy_pool_shortcut;   /* avgpool shortcuts at downsample.1 / .2 (older exports) */
 } checkpoint;
 
 /* One tensor the network needs. */

@@ -1,5 +1,5 @@
-/* A kernel implementation: a named way to run one op (DESIGN.md "kernels are named
- * implementations"). The harness picks them by name from the registry. */
+/* A kernel implementation: a named way to run one op (docs/networks.md "Conventions").
+ * The harness picks them by name from the registry. */
 #ifndef SHIFTBENCH_KERNEL_H
 #define SHIFTBENCH_KERNEL_H
 

@@ -1,5 +1,5 @@
 /* oneDNN (Debian's libdnnl 2.6.3, C API) implementations of conv, pooling, GAP, FC, add and
- * ReLU on NHWC fp32 tensors (DESIGN.md "Layout").
+ * ReLU on NHWC fp32 tensors (docs/networks.md "Conventions").
  *
  * One CPU engine and one stream, created lazily and shared by every kernel. create() builds
  * the primitive once (weights reordered once from PyTorch order to the layout oneDNN asks

@@ -28,7 +28,7 @@ int shift_group_size(int c, int conn) {
 }
 
 void shift_disp(int conn, int g, int *dh, int *dw) {
-    /* DESIGN.md order; 4C: down, left, up, right. */
+    /* docs/networks.md "The shift", the authors' order; 4C: down, left, up, right. */
     static const int d4[4][2] = { {1, 0}, {0, -1}, {-1, 0}, {0, 1} };
     static const int d8[8][2] = { {1, 1}, {1, 0}, {1, -1}, {0, -1},
                                   {-1, -1}, {-1, 0}, {-1, 1}, {0, 1} };

@@ -7,7 +7,7 @@
 
 typedef enum {
     OP_CONV,      /* kh x kw convolution, stride, symmetric zero pad; folded BN = bias */
-    OP_SHIFT,     /* 4C/8C shift (DESIGN.md), zero border, c == oc */
+    OP_SHIFT,     /* 4C/8C shift (docs/networks.md), zero border, c == oc */
     OP_SHIFTCONV, /* shift followed by a 1x1 conv with stride: the shifted tensor never exists */
     OP_ADD,       /* out = in + in2 (residual) */
     OP_RELU,      /* out = max(in, 0) */
@@ -41,7 +41,7 @@ size_t op_bias_count(const op_desc *d);
 size_t op_in_count(const op_desc *d);    /* n*h*w*c */
 size_t op_out_count(const op_desc *d);   /* n*oh*ow*oc */
 
-/* Shift groups (DESIGN.md): conn 4 -> 5 groups, 8 -> 9; group g < conn holds channels
+/* Shift groups (docs/networks.md): conn 4 -> 5 groups, 8 -> 9; group g < conn holds channels
  * [g*gs, (g+1)*gs) with gs = c / (conn+1), displaced by (dh, dw) = shift_disp(conn, g);
  * the centre group (g == conn) holds the rest, undisplaced. Output pixel (y, x) of group g
  * reads input pixel (y - dh, x - dw), zero outside. */

@@ -1,4 +1,4 @@
-/* The oracle: every op as plain loops straight from the definitions (DESIGN.md,
+/* The oracle: every op as plain loops straight from the definitions (docs/networks.md,
  * kernels/op.h). No blocking, no threads, no vectors: slow and obviously right. */
 #include <math.h>
 #include <stdlib.h>

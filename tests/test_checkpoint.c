@@ -113,6 +113,7 @@ static const float *value(const weights *w, const char *name) {
 typedef struct {
     const char *drop, *extra, *reshape, *as_int, *prefix;
     const char *dtype;        /* F32 (default), F16, BF16 */
+    int legacy;               /* older shiftbench layout: avgpool shortcut conv/BN at downsample.1/.2 */
     int nbt;                  /* add <bn>.num_batches_tracked I64 scalars */
 } wopts;
 
@@ -143,6 +144,8 @@ static int write_ckpt(const char *path, const weights *w, const wopts *o) {
         size_t cnt = 1;
         for (int d = 0; d < t->ndim; d++) cnt *= (size_t)t->shape[d];
         snprintf(names[n], sizeof names[n], "%s%s", o->prefix ? o->prefix : "", t->name);
+        char *ds = o->legacy ? strstr(names[n], ".downsample.") : NULL;
+        if (ds) ds[12]++;   /* .0 -> .1, .1 -> .2 */
         memcpy(shapes[i], t->shape, sizeof shapes[i]);
         e[n] = (st_entry){ names[n], "F32", t->ndim, shapes[i], w->v[i] };
         if (o->reshape && !strcmp(o->reshape, t->name)) {
@@ -380,7 +383,7 @@ static void families(void) {
     const char *rs[] = { "conv1", "layer1.0.conv2", "layer2.0.conv2", "layer2.0.downsample.0", "layer4.0.conv3" };
     bn_folding("resnet50", "ref", rs, 5);
     bn_folding("resnet50", "onednn", rs, 5);
-    const char *ms[] = { "conv1", "layer2.0.downsample.1", "layer3.0.conv3" };
+    const char *ms[] = { "conv1", "layer2.0.downsample.0", "layer3.0.conv3" };
     bn_folding("multi-shift-8c-50", "ref", ms, 3);
 }
 
@@ -405,6 +408,44 @@ static void half_precision(void) {
         weights_free(&w);
         network_free(&net);
     }
+}
+
+/* The authors' layout (downsample.0 conv, .1 BN after the pool in forward) and the older
+ * one (.1, .2) load the same weights into the same network: identical logits; a file that
+ * mixes them is refused. */
+static void layouts(void) {
+    network net;
+    if (load_net("multi-shift-4c-50", 16, 64, 1, &net)) return;
+    weights w;
+    gen(&net, &w);
+    float *in = random_input(&net, NULL);
+    char pa[256], pl[256];
+    snprintf(pa, sizeof pa, "%s", tmp("authors.safetensors"));
+    snprintf(pl, sizeof pl, "%s", tmp("legacy.safetensors"));
+    if (!write_ckpt(pa, &w, &(wopts){ .nbt = 1 }) && !write_ckpt(pl, &w, &(wopts){ .legacy = 1 })) {
+        checkpoint c;
+        char err[ERRLEN];
+        int ok = checkpoint_open(&c, pa, CKPT_BN_EPS, err, sizeof err) == 0;
+        ok = ok && checkpoint_check(&c, &net, err, sizeof err) == 0 && st_find(&c.st, "layer2.0.downsample.1.running_var");
+        CHECK(ok, "the authors' layout: %s", err);
+        checkpoint_close(&c);
+        float *a = logits(&net, pa, CKPT_BN_EPS, "ref", in), *b = logits(&net, pl, CKPT_BN_EPS, "ref", in);
+        CHECK(a && b && !memcmp(a, b, nlogits(&net) * sizeof *a), "legacy layout = authors' layout");
+        free(a);
+        free(b);
+        /* legacy names plus an authors' conv name: the legacy reading finds it unexpected */
+        char pm[256];
+        snprintf(pm, sizeof pm, "%s", tmp("mixed.safetensors"));
+        if (!write_ckpt(pm, &w, &(wopts){ .legacy = 1, .extra = "layer3.0.downsample.0.weight" })) {
+            ok = checkpoint_open(&c, pm, CKPT_BN_EPS, err, sizeof err) == 0;
+            CHECK(ok && checkpoint_check(&c, &net, err, sizeof err) != 0 && strstr(err, "unexpected"), "mixed layouts: %s",
+                  err);
+            checkpoint_close(&c);
+        }
+    }
+    free(in);
+    weights_free(&w);
+    network_free(&net);
 }
 
 /* ---- names --------------------------------------------------------------------------- */
@@ -453,12 +494,30 @@ static void names(void) {
     free(t);
     network_free(&net);
 
-    /* multi-shift: downsample = Sequential(AvgPool2d, Conv2d, BatchNorm2d) */
+    /* multi-shift, the authors' Bottleneck (github andrewgrahambrown/4CShiftResNet,
+     * shiftmodels.py): conv1-3, bn1-3, downsample = Sequential(Conv2d, BatchNorm2d) with the
+     * 2x2 average pool in forward(); the shift module has no parameters. Block layer2.0's
+     * state_dict, less num_batches_tracked, is exactly these 20 tensors. */
     if (network_load("multi-shift-4c-50", NULL, &net, err, sizeof err)) { CHECK(0, "%s", err); return; }
     n = checkpoint_expected(&net, &t);
-    CHECK(shape_is(expected(t, n, "layer2.0.downsample.1.weight"), 4, 512, 256, 1, 1) &&
-          shape_is(expected(t, n, "layer2.0.downsample.2.running_var"), 1, 512, 0, 0, 0) &&
-          !expected(t, n, "layer2.0.downsample.0.weight"), "multi-shift downsample.1 conv, .2 BN");
+    CHECK(shape_is(expected(t, n, "layer2.0.downsample.0.weight"), 4, 512, 256, 1, 1) &&
+          shape_is(expected(t, n, "layer2.0.downsample.1.running_var"), 1, 512, 0, 0, 0) &&
+          !expected(t, n, "layer2.0.downsample.2.weight"), "multi-shift downsample.0 conv, .1 BN");
+    const char *authors[] = { "conv1.weight", "conv2.weight", "conv3.weight", "downsample.0.weight" };
+    const char *bns[] = { "bn1", "bn2", "bn3", "downsample.1" };
+    int in_block = 0, known = 0;
+    for (int i = 0; i < n; i++) {
+        if (strncmp(t[i].name, "layer2.0.", 9)) continue;
+        in_block++;
+        const char *rest = t[i].name + 9;
+        for (int k = 0; k < 4; k++) {
+            size_t bl = strlen(bns[k]);
+            known += !strcmp(rest, authors[k]) ||
+                     (!strncmp(rest, bns[k], bl) && rest[bl] == '.' && strstr("weight bias running_mean running_var", rest + bl + 1));
+        }
+    }
+    CHECK(in_block == 20 && known == 20, "layer2.0 as the authors' module: %d tensors, %d of their names (want 20)", in_block,
+          known);
     CHECK(shape_is(expected(t, n, "layer1.0.conv2.weight"), 4, 64, 64, 1, 1), "multi-shift conv2 is 1x1");
     free(t);
     network_free(&net);
@@ -735,6 +794,7 @@ int main(void) {
     npy();
     report();
     half_precision();
+    layouts();
     families();
     cli();
     char cmd[300];

@@ -116,8 +116,10 @@ static void multi_shift_wiring(void) {
     const ir_layer *add2 = find(&net, "layer2.0.add2"), *pool = find(&net, "layer2.0.pool");
     CHECK(add2 && pool && add2->in2 == pool->out, "inner residual adds conv2's input (the pooled tensor)");
     CHECK(find(&net, "layer2.0.shift1") && find(&net, "layer2.0.shift2") && find(&net, "layer2.0.shift3"), "three shifts");
-    const ir_layer *ds = find(&net, "layer2.0.downsample.1");
-    CHECK(ds && ds->d.stride == 1 && find(&net, "layer2.0.downsample.0")->d.kind == OP_AVGPOOL, "pooled shortcut");
+    /* the authors' layout: the pool outside downsample = (conv1x1, BN) */
+    const ir_layer *ds = find(&net, "layer2.0.downsample.0"), *sp = find(&net, "layer2.0.shortcut_pool");
+    CHECK(ds && ds->d.stride == 1 && !strcmp(ds->bn, "layer2.0.downsample.1") && sp && sp->d.kind == OP_AVGPOOL &&
+          ds->in == sp->out && !find(&net, "layer2.0.downsample.2"), "pooled shortcut");
     double pr = (double)nc.total.params / rc.total.params, mr = (double)nc.total.macs / rc.total.macs;
     CHECK(pr < 0.62 && mr < 0.62, "multi-shift-4c-50 >38%% cheaper than resnet50 (params x%.3f, MACs x%.3f)", pr, mr);
     network_free(&net);

@@ -50,9 +50,9 @@ static float *rand_buf(size_t n) {
     return p;
 }
 
-/* ---- the oracle: DESIGN.md's definitions, written out again ------------------------ */
+/* ---- the oracle: docs/networks.md's definitions, written out again ------------------------ */
 
-/* Displacements, straight from DESIGN.md (not from shift_disp, which is under test). */
+/* Displacements, straight from docs/networks.md (not from shift_disp, which is under test). */
 static const int disp4[5][2] = { {1, 0}, {0, -1}, {-1, 0}, {0, 1}, {0, 0} };
 static const int disp8[9][2] = { {1, 1}, {1, 0}, {1, -1}, {0, -1}, {-1, -1}, {-1, 0}, {-1, 1}, {0, 1}, {0, 0} };
 

@@ -239,7 +239,7 @@ static void test_add_relu(op_kind kind, int n, int h, int w, int c, int relu) {
 
 /* ---- the shift identity ------------------------------------------------------------------ */
 
-/* The displacement table of DESIGN.md, written out independently of kernels/op.c. */
+/* The displacement table of docs/networks.md, written out independently of kernels/op.c. */
 static void test_shift_table(void) {
     static const int d4[4][2] = { { 1, 0 }, { 0, -1 }, { -1, 0 }, { 0, 1 } };
     static const int d8[8][2] = { { 1, 1 }, { 1, 0 }, { 1, -1 }, { 0, -1 },

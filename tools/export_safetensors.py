@@ -18,7 +18,10 @@ running statistics and affine parameters are randomized too (--no-random-bn keep
 PyTorch's init: mean 0, var 1, gamma 1, beta 0), so that BN folding is actually exercised.
 
 Shift networks: shiftbench maps tensors by name, so your model must use the IR's module
-names: conv1/bn1 stem, layerS.B.convK / bnK, downsample.* and fc; list them with
+names, which are torchvision's and the authors' (github andrewgrahambrown/4CShiftResNet):
+conv1/bn1 stem, layerS.B.convK / bnK, layerS.0.downsample.0 (conv) / .1 (BN) and fc; the
+authors' shift_resnet101('4C') and shift_flattened_resnet35('4C') load as
+multi-shift-4c-101 and flat-shift-4c-35 (8C likewise). List the names with
 `python3 tools/export_safetensors.py --arch NET --list` (or `shiftbench cost --layers NET`
 for the layers) and compare with your model's state_dict().keys().
 
@@ -116,7 +119,7 @@ def read_npy(path):
     return tuple(d["shape"]), a.tolist()
 
 
-# ---- shiftbench's resnet family as a PyTorch module (arch/expand.c, DESIGN.md) ----------
+# ---- shiftbench's resnet family as a PyTorch module (arch/expand.c, docs/networks.md) ----
 
 def load_knobs(arch_dir, name, sets):
     path = name if name.endswith(".json") else os.path.join(arch_dir, name + ".json")
@@ -171,46 +174,49 @@ def build_arch(k):
     def scaled(wd):
         return max(1, int(wd * k["width_multiplier"] + 0.5))
 
-    class Block(nn.Module):
-        def __init__(self, cin, width, stride):
+    class Bottleneck(nn.Module):
+        """The authors' Bottleneck (github andrewgrahambrown/4CShiftResNet, shiftmodels.py), which
+        with 3x3 convs and stride on conv2 is torchvision's: the same module names (conv1-3,
+        bn1-3, relu, one parameterless shift, downsample = Sequential(conv1x1, BN)), so the
+        same state_dict; with downsample=avgpool the 2x2 pools are applied in forward()."""
+        def __init__(self, inplanes, width, stride=1):
             super().__init__()
             out = width * k["expansion"]
             mid = out if k["block"] == "flat" else width
-            pooled = k["downsample"] == "avgpool"
+            self.pooled = k["downsample"] == "avgpool"
             self.inner = bool(k["inner_residual"])
-            self.pool = nn.AvgPool2d(stride, stride) if pooled and stride > 1 else None
-            chans = [(cin, mid, 1), (mid, mid, 1 if pooled else stride), (mid, out, 1)]
+            self.stride = stride
+            self.shifts = [slot == "shift+conv1x1" for slot in k["slots"]]
+            chans = [(inplanes, mid, 1), (mid, mid, 1 if self.pooled else stride), (mid, out, 1)]
             for i, (slot, (ci, co, st)) in enumerate(zip(k["slots"], chans), 1):
                 ks = 3 if slot == "conv3x3" else 1
-                if slot == "shift+conv1x1":
-                    setattr(self, "shift%d" % i, Shift(k["neighbourhood"]))
                 setattr(self, "conv%d" % i, nn.Conv2d(ci, co, ks, st, ks // 2, bias=False))
                 setattr(self, "bn%d" % i, nn.BatchNorm2d(co))
+            self.relu = nn.ReLU(inplace=True)
+            if any(self.shifts):
+                self.shift = Shift(k["neighbourhood"])
             self.downsample = None
-            if stride > 1 or cin != out:
-                if pooled:   # IR names: downsample.0 = pool (Identity at stride 1), .1 conv, .2 BN
-                    self.downsample = nn.Sequential(nn.AvgPool2d(stride, stride) if stride > 1 else nn.Identity(),
-                                                    nn.Conv2d(cin, out, 1, 1, 0, bias=False), nn.BatchNorm2d(out))
-                else:
-                    self.downsample = nn.Sequential(nn.Conv2d(cin, out, 1, stride, 0, bias=False), nn.BatchNorm2d(out))
+            if stride > 1 or inplanes != out:
+                self.downsample = nn.Sequential(nn.Conv2d(inplanes, out, 1, 1 if self.pooled else stride, bias=False),
+                                                nn.BatchNorm2d(out))
 
-        def slot(self, i, x):
-            s = getattr(self, "shift%d" % i, None)
-            if s is not None:
-                x = s(x)
-            return getattr(self, "bn%d" % i)(getattr(self, "conv%d" % i)(x))
+        def shifted(self, i, x):
+            return self.shift(x) if self.shifts[i - 1] else x
 
         def forward(self, x):
-            y = F.relu(self.slot(1, x))
-            if self.pool is not None:
-                y = self.pool(y)
-            a = y
-            y = self.slot(2, y)
-            if self.inner:
-                y = y + a
-            y = self.slot(3, F.relu(y))
-            sc = x if self.downsample is None else self.downsample(x)
-            return F.relu(y + sc)
+            identity = x
+            out = self.relu(self.bn1(self.conv1(self.shifted(1, x))))
+            if self.pooled and self.stride > 1:
+                out = F.avg_pool2d(out, self.stride)
+            rl_1 = out
+            out = self.bn2(self.conv2(self.shifted(2, out)))
+            out = self.relu(out + rl_1 if self.inner else out)
+            out = self.bn3(self.conv3(self.shifted(3, out)))
+            if self.downsample is not None:
+                if self.pooled and self.stride > 1:
+                    identity = F.avg_pool2d(identity, self.stride)
+                identity = self.downsample(identity)
+            return self.relu(out + identity)
 
     class Net(nn.Module):
         def __init__(self):
@@ -218,14 +224,14 @@ def build_arch(k):
             stem = scaled(k["stem_width"])
             self.conv1 = nn.Conv2d(3, stem, 7, 2, 3, bias=False)
             self.bn1 = nn.BatchNorm2d(stem)
-            self.relu = nn.ReLU()
+            self.relu = nn.ReLU(inplace=True)
             self.maxpool = nn.MaxPool2d(3, 2, 1)
             cin = stem
             for s, nb in enumerate(k["blocks"], 1):
                 blocks = []
                 for i in range(nb):
                     width = scaled(k["widths"][s - 1])
-                    blocks.append(Block(cin, width, 2 if s > 1 and i == 0 else 1))
+                    blocks.append(Bottleneck(cin, width, 2 if s > 1 and i == 0 else 1))
                     cin = width * k["expansion"]
                 setattr(self, "layer%d" % s, nn.Sequential(*blocks))
             self.nstages = len(k["blocks"])
