@@ -63,7 +63,7 @@ def evil(tag, md_first=False):
     # every way into a gnuplot script, a shell, markdown/HTML; a path; and length
     cmd = ("`touch %s/pwned-%s-bq` $(touch %s/pwned-%s-sh) '; system('touch %s/pwned-%s-sq'); ' "
            "\"; system(\"touch %s/pwned-%s-dq\"); \" @m " % ((tmp, tag) * 4))
-    md = "| <script>x</script> *b* _i_ [l](u) \\ ../../x "
+    md = "| <script>x</script> *b* _i_ [l](u) \\ ../../%s-escape " % os.path.basename(tmp)
     return (md + cmd if md_first else cmd + md) + "#" * 300
 d = json.loads(json.dumps(src))
 ctx = d["context"]
@@ -121,7 +121,8 @@ grep -q "^impl\[[0-9]\] = '\`touch" "$tmp/hout/data/settings.gp" && ok || bad "s
 # a name is never a path to open ('../' in names)
 grep -q "accuracy for '.*' not drawn: .* is not a network name" "$tmp/plot.err" && ok || bad "a '../' network name was opened"
 # nothing written outside the output folders
-[ "$(ls "$tmp" | grep -c '^x$')" = 0 ] && [ ! -e "$tmp/../x" ] && ok || bad "a '../' name escaped the output folder"
+esc=$(basename "$tmp")-escape
+[ -z "$(find "$tmp" "$tmp/.." -maxdepth 3 -name "$esc*" 2>/dev/null)" ] && ok || bad "a '../' name escaped the output folder"
 # control characters: refused with one line naming the file, and not echoed raw
 expect_fail 2 "acc-ansi.tsv:1: a control character" $SB plot --results "$tmp/hostile" --out "$tmp/hout2" \
     --report "$tmp/hout2/r.md" --accuracy "$tmp/acc-ansi.tsv"
