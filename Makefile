@@ -121,7 +121,7 @@ AARCH64_PKGS := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 AARCH64_CC := aarch64-linux-gnu-gcc
 AARCH64_BUILD := build-aarch64
 AARCH64_RUN := qemu-aarch64 -L /usr/aarch64-linux-gnu
-KERNELS_TESTS := test_kernels
+KERNELS_TESTS := test_kernels test_gemm_ukernel
 .PHONY: test-aarch64
 test-aarch64:
 	@sh tests/deps.sh $(AARCH64_PKGS)

@@ -9,6 +9,8 @@
 #include "../analysis/cost.h"
 #include "../common/util.h"
 #include "../kernels/kernel.h"
+#include "../kernels/isa.h"
+#include "../kernels/own_gemm.h"
 #include "../kernels/runtime.h"
 #include "commands.h"
 #include "context.h"
@@ -151,6 +153,16 @@ static void list_kernels(void) {
         const kernel_impl *k = kernel_at(i);
         printf("%-10s %-10s %s\n", op_name(k->op), k->impl, k->about ? k->about : "");
     }
+    /* Our kernels' ISA levels: which this build and CPU have, which is in use, and the
+     * GEMM micro-kernel's register blocking at each. */
+    const isa_level *lv;
+    printf("\nown levels (SHIFTBENCH_ISA=LEVEL caps them; in use: %s):", isa_name(isa_active()));
+    for (int i = 0, n = isa_levels(&lv); i < n; i++)
+        printf(" %s%s", isa_name(lv[i]), isa_supported(lv[i]) ? "" : " (not on this CPU)");
+    const own_gemm_variant *const *gv;
+    printf("\nown GEMM micro-kernels (rows x columns):");
+    for (int i = 0, n = own_gemm_variants(&gv); i < n; i++) printf(" %s %dx%d", isa_name(gv[i]->level), gv[i]->mr, gv[i]->nr);
+    printf("\n");
 }
 
 static int impl_known(const char *name) {

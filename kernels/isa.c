@@ -1,5 +1,6 @@
 /* CPU-feature detection for our kernels (isa.h). The only file besides the per-ISA kernel
  * sources that knows which architecture it is built for. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "isa.h"
@@ -56,6 +57,15 @@ isa_level isa_active(void) {
     for (; top > 0; top--)
         if (isa_supported(arch_levels[top])) return arch_levels[top];
     return ISA_PORTABLE;
+}
+
+isa_level isa_active_noted(void) {
+    static int noted;
+    isa_level l = isa_active(), best = isa_best();
+    if (l != best && !__atomic_exchange_n(&noted, 1, __ATOMIC_RELAXED))
+        fprintf(stderr, "note: our kernels run at %s, below this CPU's best level %s (SHIFTBENCH_ISA=%s)\n",
+                isa_name(l), isa_name(best), getenv("SHIFTBENCH_ISA") ? getenv("SHIFTBENCH_ISA") : "");
+    return l;
 }
 
 int isa_check_env(char *err, size_t errlen) {

@@ -17,6 +17,9 @@ isa_level isa_best(void);                 /* the CPU's best level */
 /* The level our kernels use: isa_best(), capped by SHIFTBENCH_ISA when it names a level of
  * this architecture (a level the CPU lacks caps to the best one below it). */
 isa_level isa_active(void);
+/* isa_active(), and once per process a line on stderr when that is below isa_best() (our
+ * kernels' creators call it, so a capped or misread level never goes unnoticed). */
+isa_level isa_active_noted(void);
 /* 0 when SHIFTBENCH_ISA is unset or names a level of this architecture; else -1 and a
  * one-line reason with the allowed values (commands check it before running). */
 int isa_check_env(char *err, size_t errlen);

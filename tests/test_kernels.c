@@ -306,6 +306,7 @@ static const shape shapes[] = {
     { OP_SHIFTCONV, 1, 9, 9, 31, 17, 1, 1, 2, 0, 8, 0 },
     { OP_SHIFTCONV, 3, 4, 6, 12, 130, 1, 1, 1, 0, 4, 0 },
     { OP_SHIFTCONV, 1, 5, 5, 300, 70, 1, 1, 1, 0, 8, 1 },  /* two reduction chunks */
+    { OP_SHIFTCONV, 1, 46, 46, 256, 40, 1, 1, 1, 0, 4, 1 },  /* 2.1 MB input, small weights: own prefetches the input */
     /* element-wise and pooling */
     { OP_ADD, 2, 3, 5, 7, 0, 0, 0, 0, 0, 0, 0 },
     { OP_ADD, 1, 4, 4, 33, 0, 0, 0, 0, 0, 0, 1 },
@@ -586,8 +587,7 @@ static void test_fused_vs_ref_pair(void) {
     }
 }
 
-/* impl_info names the level our kernels run at, for every level (and the fused kernel's
- * portable variant is what runs below AVX-512). */
+/* impl_info names the level our kernels run at, for every level. */
 static void test_level_info(void) {
     static const shape sh[] = {
         { OP_SHIFT, 1, 3, 3, 5, 0, 0, 0, 0, 0, 4, 0 }, { OP_MAXPOOL, 1, 4, 4, 3, 0, 2, 2, 2, 0, 0, 0 },
@@ -605,14 +605,25 @@ static void test_level_info(void) {
             kernel_destroy(&k);
         }
     }
-    setenv("SHIFTBENCH_ISA", "portable", 1);
-    op_desc pd = { .kind = OP_SHIFTCONV, .n = 1, .h = 3, .w = 3, .c = 5, .oc = 5, .stride = 1, .conn = 4 };
-    kernel pk;
-    char perr[ERRLEN];
-    float pw[25] = { 0 };
-    CHECK(kernel_create(&pk, kernel_find(OP_SHIFTCONV, "own"), &pd, pw, NULL, perr, sizeof perr) == 0 &&
-          strcmp(kernel_info(&pk), "own:fused-portable") == 0, "portable fused kernel chosen: %s", kernel_info(&pk));
-    kernel_destroy(&pk);
+    /* The GEMM ops: the level, and which op the GEMM runs as. */
+    static const struct { shape sh; const char *what; } gemm[] = {
+        { { OP_SHIFTCONV, 1, 3, 3, 5, 5, 1, 1, 1, 0, 4, 0 }, "shiftconv" },
+        { { OP_CONV, 1, 3, 3, 5, 5, 1, 1, 1, 0, 0, 0 }, "conv1x1" },
+        { { OP_CONV, 1, 3, 3, 5, 5, 3, 3, 1, 1, 0, 0 }, "conv" },
+        { { OP_FC, 2, 1, 1, 5, 5, 0, 0, 0, 0, 0, 0 }, "fc" } };
+    float zw[5 * 5 * 9] = { 0 };
+    for (int l = 0; l < nlevels; l++) {
+        setenv("SHIFTBENCH_ISA", isa_name(levels[l]), 1);
+        for (size_t t = 0; t < sizeof gemm / sizeof *gemm; t++) {
+            op_desc d = desc_of(&gemm[t].sh);
+            kernel k;
+            char err[ERRLEN], want[64];
+            snprintf(want, sizeof want, "own:%s-%s", gemm[t].what, isa_name(levels[l]));
+            CHECK(kernel_create(&k, kernel_find(d.kind, "own"), &d, zw, NULL, err, sizeof err) == 0 &&
+                  strcmp(kernel_info(&k), want) == 0, "impl_info %s, want %s", k.impl ? kernel_info(&k) : err, want);
+            kernel_destroy(&k);
+        }
+    }
     unsetenv("SHIFTBENCH_ISA");
 }
 

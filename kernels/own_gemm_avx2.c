@@ -1,0 +1,9 @@
+/* GEMM micro-kernels, AVX2 + FMA (own_gemm_body.h; built with -mavx2 -mfma): 6 x 16,
+ * 12 of the 16 ymm accumulate, 2 hold the weight row, one the broadcast. */
+#include "simd/f32-avx2.h"
+#define GEMM_LEVEL avx2
+#define GEMM_ISA ISA_AVX2
+#define GEMM_MR 6
+#define GEMM_NR 16
+#define GEMM_KC 256   /* a 16 KiB panel chunk stays in L1 */
+#include "own_gemm_body.h"
