@@ -10,10 +10,6 @@
 #include "isa.h"
 #include "../common/util.h"
 
-int own_use_avx512(void) {
-    return isa_active() == ISA_AVX512 && !getenv("SHIFTBENCH_NO_AVX512");
-}
-
 const own_vec_ukernels *own_vec_for(isa_level l) {
     switch (l) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -39,7 +35,7 @@ static void *ew_create(const op_desc *dd, const float *w, const float *b, char *
     ew_state *s = malloc(sizeof *s);
     if (!s) { set_err(err, errlen, "out of memory"); return NULL; }
     s->d = d;
-    s->uk = own_vec_for(isa_active());
+    s->uk = own_vec_for(isa_active_noted());
     snprintf(s->info, sizeof s->info, "own:%s-%s", op_name(d.kind), isa_name(s->uk->isa));
     return s;
 }

@@ -10,11 +10,6 @@
  * when the shape is invalid (sizes <= 0, conn not 4/8, c < conn+1). */
 int shift_nchw(const float *in, float *out, int n, int c, int h, int w, int conn);
 
-/* Whether our kernels may use AVX-512 (and FMA): the CPU has it and SHIFTBENCH_NO_AVX512
- * is unset (the tests set it to check the portable code on AVX-512 machines). Read at
- * create time. */
-int own_use_avx512(void);
-
 /* kernels/own_shift.c: NHWC shift. */
 void *own_shift_create(const op_desc *d, const float *w, const float *b, char *err, size_t errlen);
 void own_shift_run(void *state, const float *in, const float *in2, float *out);

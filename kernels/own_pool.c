@@ -24,7 +24,7 @@ void *own_pool_create(const op_desc *dd, const float *w, const float *b, char *e
     pool_state *s = malloc(sizeof *s);
     if (!s) { set_err(err, errlen, "out of memory"); return NULL; }
     s->d = d;
-    s->uk = own_vec_for(isa_active());
+    s->uk = own_vec_for(isa_active_noted());
     snprintf(s->info, sizeof s->info, "own:%s-%s", op_name(d.kind), isa_name(s->uk->isa));
     return s;
 }

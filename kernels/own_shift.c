@@ -174,7 +174,7 @@ void *own_shift_create(const op_desc *dd, const float *w, const float *b, char *
         s->len[g] = g == d.conn ? d.c - s->lo[g] : s->gs;
         s->off[g] = -((long)s->dh[g] * d.w + s->dw[g]) * d.c + s->lo[g];
     }
-    s->isa = isa_active();
+    s->isa = isa_active_noted();
     st->uk = own_vec_for(s->isa)->shift;
     snprintf(st->info, sizeof st->info, "own:shift-%s", isa_name(s->isa));
     s->op_major = d.c <= OP_MAJOR_C && st->uk->op;
