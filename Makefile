@@ -137,9 +137,10 @@ test-aarch64:
 $(BUILD)/shiftbench: $(BUILD)/bench/main.o $(BUILD)/libshiftbench.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-# Packages CI needs beyond `make deps`: clang + libFuzzer for `make fuzz`, valgrind, and the
-# aarch64 cross compiler and qemu-user for `make test-aarch64`.
-CI_PKGS := clang libclang-rt-14-dev valgrind $(AARCH64_PKGS)
+# Packages CI needs beyond `make deps`: clang + libFuzzer for `make fuzz`, valgrind, the
+# aarch64 cross compiler and qemu-user for `make test-aarch64`, and GNU parallel (and Slurm)
+# that tests/cli_sweep*.sh run a sweep plan under.
+CI_PKGS := clang libclang-rt-14-dev valgrind $(AARCH64_PKGS) parallel
 deps-ci:
 	@sh tests/deps.sh $(DEPS_PKGS) $(CI_PKGS)
 

@@ -10,5 +10,6 @@ int cmd_peak(int argc, char **argv);     /* bench/peak.c */
 int cmd_compare(int argc, char **argv);  /* bench/compare.c */
 int cmd_ratios(int argc, char **argv);   /* bench/ratios.c */
 int cmd_plot(int argc, char **argv);     /* plots/plot_cmd.c */
+int cmd_sweep(int argc, char **argv);    /* bench/sweep.c */
 
 #endif

@@ -17,6 +17,7 @@ static const struct {
     { "kernel", cmd_kernel, "time kernel implementations on benchdnn-style descriptors (results JSON)" },
     { "peak", cmd_peak, "measure the FMA peak and copy bandwidth of this machine (results JSON)" },
     { "ratios", cmd_ratios, "the performance goals P1-P5, each side by side in one process (results JSON)" },
+    { "sweep", cmd_sweep, "cost a grid of networks x knobs x settings, measure it point by point (resumable)" },
     { "compare", cmd_compare, "compare two results files: ratios of medians, Mann-Whitney p-values" },
     { "plot", cmd_plot, "charts (SVG, PNG) and results/report.md from results, costs and accuracies" },
 };

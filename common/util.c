@@ -209,3 +209,15 @@ void *alloc_aligned(size_t bytes) {
     if (rounded < bytes) return NULL;
     return aligned_alloc(64, rounded);
 }
+
+int make_dirs(const char *path) {
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return errno = ENAMETOOLONG, -1;
+    for (char *s = buf + 1; *s; s++)
+        if (*s == '/') {
+            *s = 0;
+            if (mkdir(buf, 0777) && errno != EEXIST) return -1;
+            *s = '/';
+        }
+    return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
+}

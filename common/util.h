@@ -53,6 +53,9 @@ int write_file_atomic(const char *path, const char *data, size_t len, char *err,
  * it holds PROBE (so a build's object folder of the same name is passed over). */
 void data_dir(const char *name, const char *env_var, const char *probe, char *buf, size_t len);
 
+/* mkdir -p: path and every missing directory above it. 0, or -1 with errno set. */
+int make_dirs(const char *path);
+
 /* 64-byte aligned allocation (free with free()); NULL on failure or n == 0 overflow. */
 void *alloc_aligned(size_t bytes);
 

@@ -298,18 +298,6 @@ static int gnuplot(const plot_ctx *p, const char *name, const char *fmt) {
     return 1;
 }
 
-static int mkdirs(const char *path) {
-    char buf[PATH_MAX];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *s = buf + 1; *s; s++)
-        if (*s == '/') {
-            *s = 0;
-            if (mkdir(buf, 0777) && errno != EEXIST) return -1;
-            *s = '/';
-        }
-    return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
-}
-
 static void plot_free(plot_ctx *p) {
     pl_results_free(&p->res);
     pl_accuracy_free(&p->acc);
@@ -384,7 +372,7 @@ int cmd_plot(int argc, char **argv) {
     describe(&p);
 
     snprintf(p.datadir, sizeof p.datadir, "%s/data", p.out_dir);
-    if (mkdirs(p.datadir)) {
+    if (make_dirs(p.datadir)) {
         int e = errno;
         plot_free(&p);
         return fail_msg("plot: cannot create %s: %s", p.datadir, strerror(e));
@@ -413,7 +401,7 @@ int cmd_plot(int argc, char **argv) {
     char *slash = strrchr(rdir, '/');
     if (slash && slash != rdir) {
         *slash = 0;
-        mkdirs(rdir);
+        make_dirs(rdir);
     }
     if (plot_write_report(&p, err, sizeof err)) {
         plot_free(&p);
