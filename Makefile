@@ -140,7 +140,7 @@ $(BUILD)/shiftbench: $(BUILD)/bench/main.o $(BUILD)/libshiftbench.a
 # Packages CI needs beyond `make deps`: clang + libFuzzer for `make fuzz`, valgrind, the
 # aarch64 cross compiler and qemu-user for `make test-aarch64`, and GNU parallel (and Slurm)
 # that tests/cli_sweep*.sh run a sweep plan under.
-CI_PKGS := clang libclang-rt-14-dev valgrind $(AARCH64_PKGS) parallel
+CI_PKGS := clang libclang-rt-14-dev valgrind $(AARCH64_PKGS) parallel slurm-wlm
 deps-ci:
 	@sh tests/deps.sh $(DEPS_PKGS) $(CI_PKGS)
 

@@ -8,9 +8,11 @@
 #include "commands.h"
 #include "results.h"
 #include "stats.h"
+#include "sweep.h"
 
 static int usage(FILE *f, int rc) {
-    fprintf(f, "usage: shiftbench compare [--alpha P] A.json B.json\n\n"
+    fprintf(f, "usage: shiftbench compare [--alpha P] A.json B.json\n"
+               "       shiftbench compare --sweep DIR [--sweep DIR]...  (sweep points by machine)\n\n"
                "Matches the records of two results files by name and op (and impl when both have\n"
                "it), prints the ratio of median times B/A and a two-sided Mann-Whitney p-value on\n"
                "the samples; '*' marks p < alpha (default 0.01). The total is the ratio of the\n"
@@ -84,6 +86,7 @@ int cmd_compare(int argc, char **argv) {
     const char *files[2];
     int nf = 0;
     double alpha = 0.01;
+    if (argc > 1 && !strcmp(argv[1], "--sweep")) return sweep_compare(argc, argv);   /* bench/sweep_compare.c */
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout, 0);
         if (!strcmp(argv[i], "--alpha")) {

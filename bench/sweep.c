@@ -17,6 +17,7 @@
 
 #include "../analysis/cost.h"
 #include "../arch/ir.h"
+#include "../common/text.h"
 #include "../common/util.h"
 #include "../kernels/runtime.h"
 #include "commands.h"
@@ -61,13 +62,6 @@ static void describe(const sweep_spec *s, const sweep_coord *c, char *buf, size_
     for (int i = 0; i < ov.n; i++) snprintf(buf + strlen(buf), len - strlen(buf), " %s", ov.kv[i]);
 }
 
-static void file_part(char *dst, size_t len, const char *src) {
-    snprintf(dst, len, "%s", src);
-    for (char *c = dst; *c; c++)
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '.' || *c == '-'))
-            *c = '_';
-}
-
 /* Every point through the loader and the cost model: a point that does not load is a bad
  * spec (exit 2), found before anything is measured. */
 static int cost_points(sweep_run *r, char *err, size_t errlen) {
@@ -99,8 +93,8 @@ static int cost_points(sweep_run *r, char *err, size_t errlen) {
         p->bytes = (double)nc.total.bytes;
         p->batch = net.knobs.batch;
         char name[80], impl[40];
-        file_part(name, sizeof name, net.name);
-        file_part(impl, sizeof impl, s->impl[c.impl]);
+        text_filename(net.name, name, sizeof name, 64);
+        text_filename(s->impl[c.impl], impl, sizeof impl, 32);
         snprintf(p->file, sizeof p->file, "%s-%s-t%d-b%d-%016llx.json", name, impl, s->threads[c.threads], p->batch,
                  bad ? 0ULL : (unsigned long long)sweep_hash(key));
         free(key);

@@ -317,7 +317,7 @@ int pl_accuracy_load(const char *path, pl_accuracy *a, const char *default_sourc
         }
         pl_acc row;
         memset(&row, 0, sizeof row);
-        if (!*field[0] || strlen(field[0]) >= PL_NAME) {
+        if (!*field[0] || strlen(field[0]) >= sizeof row.network) {
             rc = set_err(err, errlen, "%s:%d: bad network name", path, lineno);
             break;
         }

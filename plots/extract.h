@@ -72,9 +72,10 @@ const pl_run *pl_results_find(const pl_results *r, const char *net, const char *
 /* Accuracy data: TSV with columns network, top1, top5, source ('#' comments, an optional
  * header row; top5 may be "-"). Rows for a network already present replace it (a user's
  * file merged after the shipped one wins). A row without a source takes default_source
- * (NULL: the source is required). -1 with "file:line: why". */
+ * (NULL: the source is required). -1 with "file:line: why". The network column of a sweep's
+ * accuracy file (plot --sweep) may add knobs: "resnet50 width_multiplier=0.5 resolution=160". */
 typedef struct {
-    char network[PL_NAME];
+    char network[512];
     double top1, top5;                 /* percent; top5 NaN when not recorded */
     char source[256];
 } pl_acc;

@@ -58,6 +58,12 @@ typedef struct {
 } plot_roof;
 plot_roof plot_roofs(const plot_ctx *p);
 
+/* Runs gnuplot on plots/NAME.gp for one format (svg, png), with plotdir, datadir, outdir,
+ * fmt and subtitle from p. 0, 127 when gnuplot is not installed, else 1 (said on stderr). */
+int plot_gnuplot(const plot_ctx *p, const char *name, const char *fmt);
+/* shiftbench plot --sweep DIR...: the sweep charts (plots/sweep_plot.c). */
+int plot_sweep(int argc, char **argv);
+
 /* Writes every .dat file and settings.gp into p->datadir. */
 int plot_write_data(const plot_ctx *p, char *err, size_t errlen);
 /* Writes the report (tables behind every chart, headlines, machine, settings). */

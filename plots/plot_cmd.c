@@ -259,9 +259,8 @@ static void describe(plot_ctx *p) {
              sources < p->acc.n ? " + the user's" : "");
 }
 
-/* Runs gnuplot on plots/NAME.gp for one format; its output goes to DATADIR/NAME.FMT.log.
- * Returns 0, 127 when gnuplot is not installed, else 1 (with the log's last lines). */
-static int gnuplot(const plot_ctx *p, const char *name, const char *fmt) {
+/* Its output goes to DATADIR/NAME.FMT.log (the last lines on stderr when it fails). */
+int plot_gnuplot(const plot_ctx *p, const char *name, const char *fmt) {
     char script[PATH_MAX], log[PATH_MAX + 32], e[4096], a[4][PATH_MAX * 2 + 8];
     snprintf(script, sizeof script, "%s/%s.gp", p->plots_dir, name);
     snprintf(log, sizeof log, "%s/%s.%s.log", p->datadir, name, fmt);
@@ -310,6 +309,8 @@ int cmd_plot(int argc, char **argv) {
     p.results_dir = "results";
     p.out_dir = "plots/out";
     p.report_path = "results/report.md";
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--sweep")) return plot_sweep(argc, argv);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return 0; }
@@ -387,7 +388,7 @@ int cmd_plot(int argc, char **argv) {
     const char *fmts[2] = { "svg", "png" };
     for (size_t c = 0; c < sizeof charts / sizeof *charts && rc != 127; c++)
         for (int f = 0; f < 2; f++) {
-            int g = gnuplot(&p, charts[c], fmts[f]);
+            int g = plot_gnuplot(&p, charts[c], fmts[f]);
             if (g == 127) {
                 fprintf(stderr, "shiftbench plot: gnuplot is not installed (apt-get install gnuplot-nox): "
                                 "data files and the report only\n");

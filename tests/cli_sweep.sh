@@ -137,4 +137,47 @@ if command -v parallel >/dev/null 2>&1; then
 else
     echo "cli_sweep.sh: GNU parallel not installed (apt-get install parallel): the plan was not run under it"
 fi
+# ---- plot and compare: grouped by machine, never mixed unless asked ----
+m2="$tmp/m2"; mkdir -p "$m2"
+for f in "$tmp"/s4/*.json; do
+    case "$f" in */sweep.json) continue ;; esac
+    python3 - "$f" "$m2/$(basename "$f")" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); r["context"]["cpu_model"] = "Second CPU"; r["pass"]["stats"]["median"] *= 2
+json.dump(r, open(sys.argv[2], "w"))
+PY
+done
+cmp_out=$($SB compare --sweep "$tmp/s4" --sweep "$m2" 2>&1); rc=$?
+[ "$rc" = 0 ] && printf '%s\n' "$cmp_out" | grep -q '^machine 2: Second CPU' \
+    && printf '%s\n' "$cmp_out" | grep -q 'geometric mean 2.000 over 12 points' && ok || bad "compare --sweep: $cmp_out"
+if command -v gnuplot >/dev/null 2>&1; then
+    printf 'network\ttop1\ttop5\tsource\nresnet50 widths=8,8,8,8 stem_width=8 classes=10 width_multiplier=3 resolution=32\t50.5\t-\ttest\n' \
+        >"$tmp/acc.tsv"
+    $SB plot --sweep "$tmp/s4" --sweep "$m2" --out "$tmp/p1" >/dev/null 2>"$tmp/err"; rc=$?
+    [ "$rc" = 0 ] && [ -s "$tmp/p1/sweep_macs.svg" ] && [ -s "$tmp/p1/sweep_params.png" ] && [ ! -e "$tmp/p1/sweep_accuracy.svg" ] \
+        && ok || bad "plot --sweep: exit $rc: $(cat "$tmp/err")"
+    grep -q '^nm = 2$' "$tmp/p1/data/settings.gp" && grep -q "^mlabel\[2\] = 'Second CPU" "$tmp/p1/data/settings.gp" && ok \
+        || bad "plot --sweep: two machine panels wanted: $(cat "$tmp/p1/data/settings.gp")"
+    [ "$(grep -vc '^#' "$tmp/p1/data/sweep_m1.dat")" = 12 ] && [ "$(grep -vc '^#' "$tmp/p1/data/sweep_m2.dat")" = 12 ] && ok \
+        || bad "plot --sweep: 12 points per machine panel"
+    # the front of a panel: latency rising with MACs, within that panel's points only
+    python3 - "$tmp/p1/data" <<'PY' && ok || bad "plot --sweep: Pareto front"
+import sys
+def rows(f): return [list(map(float, l.split("\t")[:3])) for l in open(f) if l.strip() and not l.startswith("#")]
+for m in (1, 2):
+    pts = rows(f"{sys.argv[1]}/sweep_m{m}.dat"); fr = rows(f"{sys.argv[1]}/sweep_front_macs_m{m}.dat")
+    assert fr and all(a[1] < b[1] and a[0] < b[0] for a, b in zip(fr, fr[1:])), fr
+    for x, y in ((r[0], r[1]) for r in fr):
+        assert any(abs(p[0] - x) < 1e-12 and abs(p[2] - y) < 1e-12 for p in pts)
+        assert not any(p[0] >= x and p[2] < y for p in pts)
+PY
+    $SB plot --sweep "$tmp/s4" --sweep "$m2" --merge-machines --accuracy "$tmp/acc.tsv" --out "$tmp/p2" >/dev/null 2>"$tmp/err"
+    grep -q '^nm = 1$' "$tmp/p2/data/settings.gp" && grep -q '^nacc = 2$' "$tmp/p2/data/settings.gp" \
+        && [ -s "$tmp/p2/sweep_accuracy.svg" ] && ok || bad "plot --sweep --merge-machines --accuracy: $(cat "$tmp/err")"
+    [ "$(grep -c '	50.5	' "$tmp/p2/data/sweep_m1.dat")" = 2 ] && [ "$(grep -vc '^#' "$tmp/p2/data/sweep_m1.dat")" = 24 ] && ok \
+        || bad "plot --sweep: the accuracy of exactly the named point (on both machines)"
+    printf 'network\ttop1\nresnet50 depth=3\t50\n' >"$tmp/badacc.tsv"
+    expect_fail 2 "unknown knob 'depth'" $SB plot --sweep "$tmp/s4" --accuracy "$tmp/badacc.tsv" --out "$tmp/p3"
+fi
+mkdir "$tmp/empty"; expect_fail 2 'no finished sweep points' $SB plot --sweep "$tmp/empty" --out "$tmp/p4"
 finish

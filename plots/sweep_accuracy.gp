@@ -1,0 +1,3 @@
+# Sweep chart (shiftbench plot --sweep): see plots/sweep.gp.
+what = 'acc'
+load plotdir.'/sweep.gp'
