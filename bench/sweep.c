@@ -120,8 +120,9 @@ static int find_finished(sweep_run *r, char *err, size_t errlen) {
             continue;
         }
         if (strcmp(res.machine, r->machine)) {
+            char m1[TEXT_BUF], m2[TEXT_BUF];
             set_err(err, errlen, "sweep: %s was measured on %s, this is %s: give each machine its own --out", path,
-                    res.machine, r->machine);
+                    text_terminal(res.machine, m1, sizeof m1), text_terminal(r->machine, m2, sizeof m2));
             sweep_result_free(&res);
             return -1;
         }
