@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,18 +134,20 @@ static int write_in_place(const char *path, const char *target, int fifo, const 
     if (fd < 0 && fifo && errno == ENXIO) return set_err(err, errlen, "cannot write %s: a FIFO with no reader", path);
     if (fd < 0) return set_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
     if (fifo) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    for (size_t done = 0; done < len;) {
+    /* a reader that goes away: EPIPE and one line, not death by SIGPIPE */
+    struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGPIPE, &ign, &old);
+    int e = 0;
+    for (size_t done = 0; done < len && !e;) {
         ssize_t w = write(fd, data + done, len - done);
         if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            int e = w < 0 ? errno : EIO;
-            close(fd);
-            return set_err(err, errlen, "cannot write %s: %s", path, strerror(e));
-        }
-        done += (size_t)w;
+        if (w <= 0) e = w < 0 ? errno : EIO;
+        else done += (size_t)w;
     }
-    if (close(fd) != 0) return set_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
-    return 0;
+    sigaction(SIGPIPE, &old, NULL);
+    if (close(fd) != 0 && !e) e = errno;
+    return e ? set_err(err, errlen, "cannot write %s: %s", path, strerror(e)) : 0;
 }
 
 int write_file_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen) {

@@ -51,6 +51,10 @@ for impl in ref own openblas onednn; do
         $SB net resnet50 $TINY --impl $impl $QUICK --output "$tmp/nan.npy" -o "$tmp/nan.json"
     [ ! -e "$tmp/nan.npy" ] && [ ! -e "$tmp/nan.json" ] && ok || bad "$impl: a NaN run wrote its logits or results"
 done
+# an --output that cannot be written is an error before anything is measured
+expect_fail 2 "cannot write /nonexistent/dir/l.npy" $SB net resnet50 $TINY $QUICK --output /nonexistent/dir/l.npy \
+    -o "$tmp/l.json"
+[ ! -e "$tmp/l.json" ] && ok || bad "--output unwritable: measured and wrote results first"
 
 # ---- hostile strings ----
 mkdir "$tmp/hostile"

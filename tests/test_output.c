@@ -142,6 +142,27 @@ static void test_fifo(void) {
     CHECK(read_all(at("fifo.got"), buf, sizeof buf) == 8 && !strcmp(buf, "through\n"), "the reader got '%s'", buf);
     CHECK(mode_of(fifo, 0) == S_IFIFO, "the FIFO is still a FIFO");
     CHECK(results_check_writable(fifo, 0, err, sizeof err) == 0, "check a FIFO: %s", err);
+
+    /* a reader that leaves early: an error (EPIPE), not death by SIGPIPE */
+    pid = fork();
+    if (pid == 0) {
+        int fd = open(fifo, O_RDONLY);
+        char b;
+        _exit(fd >= 0 && read(fd, &b, 1) == 1 ? 0 : 1);
+    }
+    size_t big = 4u << 20;
+    char *data = calloc(big, 1);
+    rc = -1;
+    alarm(20);
+    for (int i = 0; i < 2000 && rc && data; i++) {
+        rc = write_file_atomic(fifo, data, big, err, sizeof err);
+        if (rc && strstr(err, "no reader")) usleep(5000);
+        else break;
+    }
+    waitpid(pid, &st, 0);
+    alarm(0);
+    CHECK(rc != 0 && strstr(err, "Broken pipe"), "a reader that left: rc %d, '%s'", rc, err);
+    free(data);
 }
 
 int main(void) {
