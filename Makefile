@@ -194,9 +194,10 @@ FUZZ_SRC_desc := common/util.c common/text.c bench/desc.c kernels/op.c
 FUZZ_SRC_results := common/util.c common/text.c bench/results.c bench/context.c analysis/cost.c kernels/op.c
 FUZZ_SRC_safetensors := common/util.c common/text.c bench/safetensors.c
 FUZZ_SRC_npy := common/util.c common/text.c bench/npy.c
+FUZZ_SRC_sweep := common/util.c common/text.c bench/sweep_spec.c bench/exec.c
 # Sources linked only for a symbol or two: no coverage instrumentation (its sections keep
 # every function alive), so --gc-sections drops their unused functions.
-FUZZ_NOCOV := bench/context.c
+FUZZ_NOCOV := bench/context.c bench/exec.c
 FUZZ_ENV := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 
 $(FUZZ_BUILD)/obj/%.o: %.c

@@ -13,6 +13,7 @@
 #define SWEEP_MAX_LIST 64          /* networks, implementations, thread counts */
 #define SWEEP_CONFIRM_POINTS 10000 /* more points than this need --yes */
 #define SWEEP_MAX_POINTS 1000000
+#define SWEEP_MAX_VALUES 100000    /* of one knob */
 
 /* One knob and its values, each as `--set KNOB=VALUE` takes it ("0.5", "2,2,2,2"). */
 typedef struct {

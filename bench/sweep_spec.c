@@ -55,7 +55,8 @@ static int split_top(char *v, char **items, int max, int *n, const char *what, c
 static int is_integral(double x) { return fabs(x) < 9e15 && floor(x) == x; }
 
 static int axis_add(sweep_axis *a, const char *v, char *err, size_t errlen) {
-    if (a->nvals >= SWEEP_MAX_POINTS) return set_err(err, errlen, "sweep: --set %s: too many values", a->knob);
+    if (a->nvals >= SWEEP_MAX_VALUES)
+        return set_err(err, errlen, "sweep: --set %s: more than %d values", a->knob, SWEEP_MAX_VALUES);
     char **nv = realloc(a->vals, (size_t)(a->nvals + 1) * sizeof *nv);
     if (!nv) return set_err(err, errlen, "out of memory");
     a->vals = nv;
@@ -83,7 +84,8 @@ static int axis_range(sweep_axis *a, const char *item, char *err, size_t errlen)
     if (step == 0) return set_err(err, errlen, "sweep: --set %s: range '%s' has a step of 0", a->knob, item);
     double q = (to - from) / step;
     if (!(q > -1e-9)) return set_err(err, errlen, "sweep: --set %s: range '%s' is empty", a->knob, item);
-    if (q > SWEEP_MAX_POINTS) return set_err(err, errlen, "sweep: --set %s: range '%s' has too many values", a->knob, item);
+    if (q > SWEEP_MAX_VALUES)
+        return set_err(err, errlen, "sweep: --set %s: range '%s' has more than %d values", a->knob, item, SWEEP_MAX_VALUES);
     long cnt = (long)floor(q + 1e-9) + 1;
     int ints = is_integral(from) && is_integral(step);
     for (long i = 0; i < cnt; i++) {
