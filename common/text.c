@@ -44,7 +44,7 @@ static void put(sink *k, const char *piece, size_t n) {
 /* Walks s; safe characters go through rule (which may substitute), unsafe ones become
  * bad_as (NULL: \xNN per byte; whitespace controls become a space either way). */
 static char *render(const char *s, char *out, size_t len, const char *bad_as,
-                    const char *(*rule)(unsigned char c, int first, char *two)) {
+                    const char *(*rule)(const unsigned char *c, const unsigned char *start, char *two)) {
     sink k = { out, len, 0, len == 0 };
     for (const unsigned char *p = (const unsigned char *)s; *p;) {
         int bad;
@@ -55,7 +55,7 @@ static char *render(const char *s, char *out, size_t len, const char *bad_as,
             for (size_t i = 0; i < n; i++) put(&k, hex, (size_t)snprintf(hex, sizeof hex, "\\x%02x", p[i]));
         } else {
             char two[3];
-            const char *r = rule && n == 1 ? rule(*p, p == (const unsigned char *)s, two) : NULL;
+            const char *r = rule && n == 1 ? rule(p, (const unsigned char *)s, two) : NULL;
             if (r) put(&k, r, strlen(r));
             else put(&k, (const char *)p, n);
         }
@@ -67,9 +67,14 @@ static char *render(const char *s, char *out, size_t len, const char *bad_as,
 
 char *text_terminal(const char *s, char *out, size_t len) { return render(s, out, len, NULL, NULL); }
 
-static const char *gnuplot_rule(unsigned char c, int first, char *two) {
-    (void)first, (void)two;
-    return c == '\'' ? "''" : NULL;
+/* "]]>" may not appear in the SVG gnuplot writes (XML text): "]] >" */
+static const char *svg_rule(const unsigned char *c, const unsigned char *start) {
+    return *c == '>' && c - start >= 2 && c[-1] == ']' && c[-2] == ']' ? " >" : NULL;
+}
+
+static const char *gnuplot_rule(const unsigned char *c, const unsigned char *start, char *two) {
+    (void)two;
+    return *c == '\'' ? "''" : svg_rule(c, start);
 }
 
 char *text_gnuplot(const char *s, char *out, size_t len) {
@@ -81,15 +86,16 @@ char *text_gnuplot(const char *s, char *out, size_t len) {
     return out;
 }
 
-static const char *datafield_rule(unsigned char c, int first, char *two) {
+static const char *datafield_rule(const unsigned char *c, const unsigned char *start, char *two) {
     (void)two;
-    return c == '"' ? "'" : c == '#' && first ? "_" : NULL;
+    return *c == '"' ? "'" : *c == '#' && c == start ? "_" : svg_rule(c, start);
 }
 
 char *text_datafield(const char *s, char *out, size_t len) { return render(s, out, len, " ", datafield_rule); }
 
-static const char *markdown_rule(unsigned char c, int first, char *two) {
-    (void)first;
+static const char *markdown_rule(const unsigned char *cp, const unsigned char *start, char *two) {
+    unsigned char c = *cp;
+    (void)start;
     static const char esc[] = "\\`*_[]|~!#";
     if (c == '&') return "&amp;";
     if (c == '<') return "&lt;";

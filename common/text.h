@@ -23,12 +23,13 @@ const char *text_unsafe(const char *s);
 char *text_terminal(const char *s, char *out, size_t len);
 
 /* A gnuplot string literal in single quotes, quotes included: ' doubled, unsafe characters
- * as spaces. (gnuplot substitutes `command` and @macro outside single quotes, and inside
- * double quotes runs the backquotes; in single quotes only '' is special.) */
+ * as spaces, "]]>" as "]] >" (not allowed in the SVG text gnuplot writes). (gnuplot
+ * substitutes `command` and @macro outside single quotes, and inside double quotes runs the
+ * backquotes; in single quotes only '' is special.) */
 char *text_gnuplot(const char *s, char *out, size_t len);
 
 /* A field of a tab-separated gnuplot data file: unsafe characters as spaces, " as ' (a
- * quote opens a quoted field), a leading # as _ (a comment line). */
+ * quote opens a quoted field), a leading # as _ (a comment line), "]]>" as "]] >". */
 char *text_datafield(const char *s, char *out, size_t len);
 
 /* Markdown text (CommonMark/GFM inline, table cells included): & < > as entities,

@@ -67,7 +67,7 @@ def evil(tag, md_first=False):
     # every way into a gnuplot script, a shell, markdown/HTML; a path; and length
     cmd = ("`touch %s/pwned-%s-bq` $(touch %s/pwned-%s-sh) '; system('touch %s/pwned-%s-sq'); ' "
            "\"; system(\"touch %s/pwned-%s-dq\"); \" @m " % ((tmp, tag) * 4))
-    md = "| <script>x</script> *b* _i_ [l](u) \\ ../../%s-escape " % os.path.basename(tmp)
+    md = "| <script>x</script> ]]> & *b* _i_ [l](u) \\ ../../%s-escape " % os.path.basename(tmp)
     return (md + cmd if md_first else cmd + md) + "#" * 300
 d = json.loads(json.dumps(src))
 ctx = d["context"]
@@ -106,6 +106,10 @@ if command -v gnuplot >/dev/null 2>&1; then
     [ $rc = 0 ] && ok || bad "plot on hostile strings: exit $rc: $(tail -n 5 "$tmp/plot.err")"
     [ -s "$tmp/hout/cost_accuracy.svg" ] && [ -s "$tmp/hout/breakdown_resnet50.png" ] && ok || bad "hostile strings: charts missing"
 fi
+# the SVGs stay well-formed XML (gnuplot escapes < and &; "]]>" is ours to break)
+for f in "$tmp"/hout/*.svg; do
+    python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' "$f" 2>/dev/null && ok || bad "$f: not well-formed XML"
+done
 if ls "$tmp" | grep -qE '^(p|pwned.*)$'; then bad "a hostile string ran a command: $(ls "$tmp" | grep -E '^(p|pwned.*)$')"
 else ok; fi
 grep -q "skipped $tmp/hostile/net-ansi.json: .*holds a control character" "$tmp/plot.err" && ok ||

@@ -24,6 +24,8 @@ int main(void) {
     EQ(text_gnuplot("abcdefghij", small, sizeof small), "'abcde'");   /* cut, still closed */
     EQ(text_gnuplot("'''''", small, sizeof small), "''''''");          /* never half a '' */
     EQ(text_datafield("#a\t\"b\"#", b, sizeof b), "_a 'b'#");
+    EQ(text_datafield("x]]>y", b, sizeof b), "x]] >y");   /* no "]]>" in the SVG */
+    EQ(text_gnuplot("x]]>y]>", b, sizeof b), "'x]] >y]>'");
     EQ(text_markdown("a|b <i>&x *y* _z_ [l](u) `c` \\ ~s~ ![i] #h", b, sizeof b),
        "a\\|b &lt;i&gt;&amp;x \\*y\\* \\_z\\_ \\[l\\](u) \\`c\\` \\\\ \\~s\\~ \\!\\[i\\] \\#h");
     EQ(text_markdown_code("results/net-a.json", b, sizeof b), "`results/net-a.json`");
