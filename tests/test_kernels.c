@@ -337,6 +337,14 @@ static const shape shapes[] = {
     { OP_SHIFTCONV, 1, 56, 56, 128, 128, 1, 1, 2, 0, 4, 1 },  /* single-shift, strided 1x1 */
     { OP_SHIFTCONV, 1, 14, 14, 256, 256, 1, 1, 1, 0, 8, 1 },
     { OP_SHIFTCONV, 2, 7, 7, 512, 512, 1, 1, 1, 0, 4, 0 },
+    /* tiles that 1, 2 and 5 threads split unevenly */
+    { OP_SHIFTCONV, 1, 28, 28, 128, 128, 1, 1, 1, 0, 8, 1 },
+    { OP_SHIFT, 1, 28, 28, 128, 0, 0, 0, 0, 0, 4, 0 },
+    { OP_CONV, 1, 28, 28, 64, 96, 3, 3, 1, 1, 0, 1 },
+    { OP_SHIFTCONV, 2, 7, 7, 96, 200, 1, 1, 2, 0, 4, 0 },
+    { OP_SHIFT, 3, 9, 7, 45, 0, 0, 0, 0, 0, 8, 0 },
+    { OP_SHIFT, 1, 9, 7, 200, 0, 0, 0, 0, 0, 4, 0 },
+    { OP_CONV, 1, 9, 7, 96, 200, 1, 1, 2, 0, 0, 1 },
 };
 
 /* ---- op rules ----------------------------------------------------------------------- */
@@ -627,18 +635,6 @@ static void test_level_info(void) {
     unsetenv("SHIFTBENCH_ISA");
 }
 
-/* Shapes for the threaded paths: tiles that 1, 2 and 5 threads split unevenly. */
-static const shape thread_shapes[] = {
-    { OP_SHIFTCONV, 1, 28, 28, 128, 128, 1, 1, 1, 0, 8, 1 },
-    { OP_SHIFT, 1, 28, 28, 128, 0, 0, 0, 0, 0, 4, 0 },
-    { OP_CONV, 1, 28, 28, 64, 96, 3, 3, 1, 1, 0, 1 },
-    { OP_SHIFTCONV, 1, 14, 14, 256, 256, 1, 1, 1, 0, 8, 1 },
-    { OP_SHIFTCONV, 2, 7, 7, 96, 200, 1, 1, 2, 0, 4, 0 },
-    { OP_SHIFT, 3, 9, 7, 45, 0, 0, 0, 0, 0, 8, 0 },
-    { OP_SHIFT, 1, 9, 7, 200, 0, 0, 0, 0, 0, 4, 0 },
-    { OP_CONV, 1, 9, 7, 96, 200, 1, 1, 2, 0, 0, 1 },
-};
-
 int main(void) {
     set_threads(0);
     find_levels();
@@ -649,7 +645,6 @@ int main(void) {
     test_residual();
     test_level_info();
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) test_shape(&shapes[i]);
-    for (size_t i = 0; i < sizeof thread_shapes / sizeof *thread_shapes; i++) test_shape(&thread_shapes[i]);
     for (int i = 0; i < 16 && run_names[i]; i++)
         printf("  %s%s%s: %d shapes checked\n", run_names[i], *run_levels[i] ? " at " : "", run_levels[i], run_counts[i]);
     return check_done("test_kernels");
