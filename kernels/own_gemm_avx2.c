@@ -5,5 +5,5 @@
 #define GEMM_ISA ISA_AVX2
 #define GEMM_MR 6
 #define GEMM_NR 16
-#define GEMM_KC 256   /* a 16 KiB panel chunk stays in L1 */
+#define GEMM_KC 512   /* a 32 KiB panel chunk; 256 measured 0.92-0.97 of 512 at K = 512 (Zen 4 class) */
 #include "own_gemm_body.h"

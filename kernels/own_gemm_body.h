@@ -34,8 +34,18 @@ GEMM_AI void gemm_store(float *p, int v, int nc, vf x) {
     else if (n > 0) vf_store_tail(p + v * VF_N, x, n);
 }
 
-/* acc[r] (op)= rows p + r * ld; nc is GEMM_NR (then every test folds away) or the tail. */
+/* acc[r] (op)= rows p + r * ld; nc is GEMM_NR (then every test folds away) or the tail.
+ * ld 0 (the bias): one row, loaded once. */
 GEMM_AI void gemm_init(vf acc[GEMM_MR][GEMM_NV], const float *p, size_t ld, int mr, int nc) {
+    if (ld == 0) {
+        #pragma GCC unroll 8
+        for (int v = 0; v < GEMM_NV; v++) {
+            vf b = gemm_load(p, v, nc);
+            #pragma GCC unroll 8
+            for (int r = 0; r < mr; r++) acc[r][v] = b;
+        }
+        return;
+    }
     #pragma GCC unroll 8
     for (int r = 0; r < mr; r++)
         #pragma GCC unroll 8
