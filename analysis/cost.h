@@ -9,8 +9,10 @@
 
 typedef struct {
     uint64_t params;    /* weights + bias + BN affine (not BN running stats) */
-    uint64_t macs;      /* multiply-adds of conv / fc */
+    uint64_t macs;      /* multiply-adds of conv / fc, by the convention (the headline count) */
     uint64_t flops;     /* 2 x MACs for conv / fc; per-element costs for the rest */
+    uint64_t exec_macs; /* executed: less the taps on padding and a shifted group's zero rows */
+    uint64_t exec_flops;/* flops with exec_macs in place of macs (% of peak, roofline) */
     uint64_t bytes;     /* compulsory fp32 traffic: inputs + weights + outputs */
     uint64_t in_elems, out_elems;
 } cost;
@@ -19,6 +21,10 @@ typedef struct {
 int op_cost(const op_desc *d, cost *c);
 /* The cost of an IR layer: op_cost plus its folded BN's affine parameters. */
 int layer_cost(const ir_layer *L, cost *c);
+/* A 1x1 conv L reading the output of shift S, as one fused shift+1x1 runs it: L's cost
+ * with the executed MACs of the shiftconv (the shifted groups' border rows are zero rows,
+ * never multiplied). -1 on overflow. */
+int shifted_conv_cost(const ir_layer *S, const ir_layer *L, cost *c);
 /* The cost of IR layers executed as one fused step (a shift inside its 1x1, a ReLU or a
  * residual add inside a conv): their sum, less the traffic of every tensor one of them
  * writes and another of them reads, which never reaches memory. -1 on overflow. */
@@ -51,7 +57,9 @@ typedef struct {
     cost *layer;             /* per layer (net->nlayers) */
 } network_cost;
 
-/* Costs every layer and the totals. -1 with a message when a count overflows. */
+/* Costs every layer and the totals. A 1x1 conv that reads a shift's output counts its
+ * executed MACs as fused (shifted_conv_cost), as every shift+1x1 kernel runs it. -1 with a
+ * message when a count overflows. */
 int network_cost_of(const network *net, network_cost *nc, char *err, size_t errlen);
 void network_cost_free(network_cost *nc);
 

@@ -24,7 +24,9 @@ static void usage(FILE *f) {
         "Parameters, MACs, FLOPs, bytes moved and receptive field of each network, side by\n"
         "side with ratios to the first. NET is a name under arch/ or a path to an arch file.\n"
         "MAC = one multiply-add; FLOP = 2 x MAC for conv/fc plus per-element costs of the\n"
-        "other ops (README); bytes = compulsory fp32 traffic (inputs + weights + outputs).\n\n"
+        "other ops (README); bytes = compulsory fp32 traffic (inputs + weights + outputs).\n"
+        "Executed MACs leave out the taps on padding and a shifted group's zero border rows\n"
+        "(multiplies of zeros no kernel runs; a 1x1 after a shift counts as fused).\n\n"
         "  --format F     table (default), json or csv (csv is always one row per layer)\n"
         "  --layers       one row per layer      --stages   one row per stage\n"
         "  --batch N, --resolution N             same as --set batch=N / resolution=N\n"
@@ -76,17 +78,17 @@ static void zero_mac_ops(const costed *c, int counts[OP_COUNT], uint64_t bytes[O
 static void print_table(costed *cs, int n, detail_t detail) {
     char b1[32], b2[32];
     const costed *base = &cs[0];
-    printf("%-22s %13s %6s %10s %6s %10s %10s %8s  %s\n", "network", "params", "x", "GMACs", "x",
-           "GFLOPs", "MB moved", "RF (px)", "RF shape (squareness: 0 diamond, 1 square)");
+    printf("%-22s %13s %6s %10s %6s %10s %10s %10s %8s  %s\n", "network", "params", "x", "GMACs", "x",
+           "exec GMACs", "GFLOPs", "MB moved", "RF (px)", "RF shape (squareness: 0 diamond, 1 square)");
     for (int i = 0; i < n; i++) {
         const cost *t = &cs[i].cost.total;
         rf_summary s = rf_summarize(&cs[i].rf[last_block_out(&cs[i].net)]);
-        printf("%-22s %13s %6.2f %10.3f %6.2f %10.3f %10.1f %8lld  %s (%.2f)\n", cs[i].net.name,
+        printf("%-22s %13s %6.2f %10.3f %6.2f %10.3f %10.3f %10.1f %8lld  %s (%.2f)\n", cs[i].net.name,
                grouped(t->params, b1), ratio(t->params, base->cost.total.params), t->macs / 1e9,
-               ratio(t->macs, base->cost.total.macs), t->flops / 1e9, t->bytes / 1e6,
+               ratio(t->macs, base->cost.total.macs), t->exec_macs / 1e9, t->flops / 1e9, t->bytes / 1e6,
                (long long)s.height, s.shape, s.squareness);
     }
-    printf("(batch %d, %dx%d input; x = ratio to %s; RF at the last block's output)\n",
+    printf("(batch %d, %dx%d input; x = ratio to %s; exec = executed MACs; RF at the last block's output)\n",
            base->net.knobs.batch, base->net.knobs.resolution, base->net.knobs.resolution, base->net.name);
     for (int i = 0; i < n && detail != DETAIL_NETWORK; i++) {
         const costed *c = &cs[i];
@@ -99,16 +101,16 @@ static void print_table(costed *cs, int n, detail_t detail) {
                        t->macs / 1e9, 100 * ratio(t->macs, c->cost.total.macs), t->flops / 1e9, t->bytes / 1e6);
             }
         } else {
-            printf("  %-26s %-9s %-16s %11s %10s %7s %10s %9s %7s\n", "layer", "kind", "out (HxWxC)", "params",
-                   "MMACs", "% MACs", "MFLOPs", "KB moved", "FLOP/B");
+            printf("  %-26s %-9s %-16s %11s %10s %7s %10s %10s %9s %7s\n", "layer", "kind", "out (HxWxC)", "params",
+                   "MMACs", "% MACs", "exec MMACs", "MFLOPs", "KB moved", "FLOP/B");
             for (int l = 0; l < c->net.nlayers; l++) {
                 const ir_layer *L = &c->net.layers[l];
                 const cost *t = &c->cost.layer[l];
                 char shape[32];
                 snprintf(shape, sizeof shape, "%dx%dx%d", L->d.oh, L->d.ow, L->d.oc);
-                printf("  %-26s %-9s %-16s %11s %10.2f %6.2f%% %10.2f %9.1f %7.2f\n", L->name, layer_kind(&L->d), shape,
-                       grouped(t->params, b1), t->macs / 1e6, 100 * ratio(t->macs, c->cost.total.macs),
-                       t->flops / 1e6, t->bytes / 1e3, cost_intensity(t));
+                printf("  %-26s %-9s %-16s %11s %10.2f %6.2f%% %10.2f %10.2f %9.1f %7.2f\n", L->name, layer_kind(&L->d),
+                       shape, grouped(t->params, b1), t->macs / 1e6, 100 * ratio(t->macs, c->cost.total.macs),
+                       t->exec_macs / 1e6, t->flops / 1e6, t->bytes / 1e3, cost_intensity(t));
             }
             printf("  receptive field after each block:");
             for (int b = 0; b < c->net.nblocks; b++) {
@@ -130,8 +132,9 @@ static void print_table(costed *cs, int n, detail_t detail) {
 }
 
 static json_t *cost_json(const cost *t) {
-    return json_pack("{s:I,s:I,s:I,s:I,s:f}", "params", (json_int_t)t->params, "macs", (json_int_t)t->macs,
-                     "flops", (json_int_t)t->flops, "bytes", (json_int_t)t->bytes, "intensity", cost_intensity(t));
+    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:f}", "params", (json_int_t)t->params, "macs", (json_int_t)t->macs,
+                     "exec_macs", (json_int_t)t->exec_macs, "flops", (json_int_t)t->flops, "exec_flops",
+                     (json_int_t)t->exec_flops, "bytes", (json_int_t)t->bytes, "intensity", cost_intensity(t));
 }
 
 static json_t *rf_json(const rf_t *r) {
@@ -189,8 +192,8 @@ static int print_json(costed *cs, int n) {
             "bytes", ratio(cs[i].cost.total.bytes, cs[0].cost.total.bytes)));
         json_array_append_new(nets, o);
     }
-    json_t *doc = json_pack("{s:s,s:i,s:{s:s,s:s,s:s,s:s},s:o}", "schema", "shiftbench-cost", "version", 1, "units",
-                            "macs", "multiply-adds", "flops", "2 x MACs for conv/fc + per-element costs (README)",
+    json_t *doc = json_pack("{s:s,s:i,s:{s:s,s:s,s:s,s:s,s:s},s:o}", "schema", "shiftbench-cost", "version", 1, "units",
+                            "macs", "multiply-adds (the convention: padding taps included)", "exec_macs", "multiply-adds a kernel executes (no padding taps, no shifted zero rows)", "flops", "2 x MACs for conv/fc + per-element costs (README)",
                             "bytes", "compulsory fp32 bytes: inputs + weights + outputs", "params", "count",
                             "networks", nets);
     char *s = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
@@ -202,16 +205,17 @@ static int print_json(costed *cs, int n) {
 }
 
 static void print_csv(costed *cs, int n) {
-    printf("network,layer,op,kind,stage,n,h,w,c,oh,ow,oc,kh,kw,stride,pad,conn,params,macs,flops,bytes\n");
+    printf("network,layer,op,kind,stage,n,h,w,c,oh,ow,oc,kh,kw,stride,pad,conn,params,macs,flops,bytes,exec_macs,exec_flops\n");
     for (int i = 0; i < n; i++)
         for (int l = 0; l < cs[i].net.nlayers; l++) {
             const ir_layer *L = &cs[i].net.layers[l];
             const op_desc *d = &L->d;
             const cost *t = &cs[i].cost.layer[l];
-            printf("%s,%s,%s,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%llu,%llu,%llu,%llu\n", cs[i].net.name, L->name,
+            printf("%s,%s,%s,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%llu,%llu,%llu,%llu,%llu,%llu\n", cs[i].net.name, L->name,
                    op_name(d->kind), layer_kind(d), L->stage, d->n, d->h, d->w, d->c, d->oh, d->ow, d->oc, d->kh, d->kw,
                    d->stride, d->pad, d->conn, (unsigned long long)t->params, (unsigned long long)t->macs,
-                   (unsigned long long)t->flops, (unsigned long long)t->bytes);
+                   (unsigned long long)t->flops, (unsigned long long)t->bytes, (unsigned long long)t->exec_macs,
+                   (unsigned long long)t->exec_flops);
         }
 }
 

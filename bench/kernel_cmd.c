@@ -295,7 +295,8 @@ static int impls_for(const kopts *k, op_kind op, const kernel_impl **out, const 
 
 /* Runs job j with impl, appending a record to doc. 1 = measured, 0 = skipped, -1 = error. */
 static int run_one(const kopts *k, const job *j, const kernel_impl *impl, const buffers *b,
-                   counters *ctr, double peak, json_t *doc, FILE *tab) {
+                   counters *ctr, const json_t *peaks, int *above, json_t *doc, FILE *tab) {
+    double peak = peaks ? peak_gflops_at(peaks, peak_impl_level(impl->impl)) : 0;
     char err[ERRLEN];
     kernel kr;
     if (kernel_create(&kr, impl, &j->d, b->w, b->b, err, sizeof err)) {
@@ -325,7 +326,11 @@ static int run_one(const kopts *k, const job *j, const kernel_impl *impl, const 
     print_time(tab, t);
     if (have_cost && c.flops) fprintf(tab, " %9.1f", (double)c.flops / t / 1e9); else fprintf(tab, " %9s", "-");
     if (have_cost) fprintf(tab, " %9.1f", (double)c.bytes / t / 1e9); else fprintf(tab, " %9s", "-");
-    if (have_cost && c.flops && peak > 0) fprintf(tab, " %6.1f%%", 100.0 * c.flops / t / 1e9 / peak);
+    if (have_cost && c.flops && peak > 0) {
+        double pct = results_pct_peak(&c, t, peak);
+        fprintf(tab, " %6.1f%%%s", pct, peak_mark(pct));
+        *above |= pct > 100;
+    }
     fprintf(tab, "  (n=%d, mad %.1f%%)\n", m.n, 100 * m.stats.mad / t);
     fflush(tab);
     measure_result_free(&m);
@@ -378,14 +383,20 @@ static int run_all(kopts *k) {
     signals_install();
     FILE *tab = strcmp(path, "-") ? stdout : stderr;
     json_t *ctx = context_build();
-    double peak = 0;
+    json_t *peak = NULL;
+    int above = 0;
     if (k->peak) {
         peak_result p;
-        if (peak_measure((int)k->threads, NULL, &p, NULL, err, sizeof err) == 0) {
-            peak = p.gflops;
-            json_object_set_new(ctx, "peak", peak_json(&p));
-            fprintf(tab, "peak: %.1f GFLOP/s on %d thread%s (%s FMA loop)\n", p.gflops, p.threads,
-                    p.threads == 1 ? "" : "s", p.isa);
+        unsigned levels = k->nimpls ? 0 : peak_impl_levels("best");
+        for (int i = 0; i < k->nimpls; i++) levels |= peak_impl_levels(k->impls[i]);
+        if (peak_measure((int)k->threads, levels, NULL, &p, NULL, err, sizeof err) == 0) {
+            peak = peak_json(&p);
+            json_object_set(ctx, "peak", peak);
+            fprintf(tab, "peak:");
+            for (int l = 0; l < ISA_COUNT; l++)
+                if (p.level[l].measured) fprintf(tab, " %s %.1f GFLOP/s", isa_name((isa_level)l), p.level[l].gflops);
+            fprintf(tab, " on %d thread%s (FMA loops; %% of peak: executed FLOPs, the level each impl runs at)\n",
+                    p.threads, p.threads == 1 ? "" : "s");
         } else {
             fprintf(stderr, "note: peak not measured: %s\n", err);
         }
@@ -393,7 +404,7 @@ static int run_all(kopts *k) {
     json_object_set_new(ctx, "settings", settings_json(k));
     json_t *doc = results_new("kernel", ctx);
     fprintf(tab, "%-32s %-9s %-9s %-24s %12s %9s %9s%s\n", "descriptor", "op", "impl", "impl_info",
-            "median", "GFLOP/s", "GB/s", peak > 0 ? "   peak" : "");
+            "median", "GFLOP/s", "GB/s", peak ? "   peak" : "");
     int measured = 0, failed = 0;
     for (int i = 0; i < k->njobs && !interrupted(); i++) {
         const job *j = &k->jobs[i];
@@ -408,13 +419,15 @@ static int run_all(kopts *k) {
             continue;
         }
         for (int m = 0; m < ni && !interrupted(); m++) {
-            int r = run_one(k, j, impls[m], &b, ctr, peak, doc, tab);
+            int r = run_one(k, j, impls[m], &b, ctr, peak, &above, doc, tab);
             if (r > 0) measured++;
             if (r < 0) failed++;
         }
         if (ni) buffers_free(&b);
     }
     counters_close(ctr);
+    peak_footnote(tab, above);
+    json_decref(peak);
     int stopped = interrupted();
     results_set_complete(doc, !stopped);
     int rc = 0;

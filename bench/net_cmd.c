@@ -185,7 +185,7 @@ static json_t *get_peak(const net_args *a, int threads, char *err, size_t errlen
     o.min_time = 0.05;
     o.min_reps = 3;
     peak_result pr;
-    if (peak_measure(threads, &o, &pr, NULL, err, errlen)) return NULL;
+    if (peak_measure(threads, peak_impl_levels(a->impl), &o, &pr, NULL, err, errlen)) return NULL;
     return peak_json(&pr);
 }
 
@@ -206,20 +206,33 @@ static json_t *settings_json(const net_args *a, const executor *ex, int threads)
 }
 
 /* The table for people: on stdout, or on stderr when the JSON goes to stdout. */
-static void print_table(FILE *f, const executor *ex, const net_timing *t, const cost *costs, double peak) {
+/* The peak of the level step i's kernel runs at (0: none measured, or no MACs). */
+static double step_peak(const executor *ex, int i, const cost *costs, const json_t *peak) {
+    return peak && costs[i].macs ? peak_gflops_at(peak, peak_impl_level(ex->steps[i].k.impl->impl)) : 0;
+}
+
+static void print_table(FILE *f, const executor *ex, const net_timing *t, const cost *costs, const json_t *peaks) {
     double sum = 0;
     for (int i = 0; i < ex->nsteps; i++) sum += t->step[i].stats.median;
     double pass = t->pass.n ? t->pass.stats.median : sum;
     fprintf(f, "%-26s %-9s %-9s %-24s %10s %6s %9s %7s\n", "layer", "kind", "impl", "impl info", "median ms", "% pass",
-           "GFLOP/s", peak > 0 ? "% peak" : "");
+           "GFLOP/s", peaks ? "% peak" : "");
+    int above = 0;
     for (int i = 0; i < ex->nsteps; i++) {
         const exec_step *st = &ex->steps[i];
-        double m = t->step[i].stats.median, gf = m > 0 ? costs[i].flops / m / 1e9 : 0;
+        double m = t->step[i].stats.median, gf = m > 0 ? costs[i].flops / m / 1e9 : 0, peak = step_peak(ex, i, costs, peaks);
         char pk[16] = "";
-        if (peak > 0 && costs[i].macs) snprintf(pk, sizeof pk, "%6.1f", 100 * gf / peak);
+        if (peak > 0) {
+            double pct = results_pct_peak(&costs[i], m, peak);
+            snprintf(pk, sizeof pk, "%6.1f%s", pct, peak_mark(pct));
+            above |= pct > 100;
+        }
         fprintf(f, "%-26s %-9s %-9s %-24.24s %10.4f %5.1f%% %9.2f %7s\n", ex->net->layers[st->layer].name,
                layer_kind(&st->k.d), st->k.impl->impl, kernel_info(&st->k), 1e3 * m, pass > 0 ? 100 * m / pass : 0, gf, pk);
     }
+    if (peaks) fprintf(f, "%% peak: executed FLOPs (no padding taps, no shifted zero rows) against the FMA peak of the "
+                          "ISA level each step ran at\n");
+    peak_footnote(f, above);
     if (!t->pass.n) {
         fprintf(f, "sum of layer medians %.3f ms over %d passes; whole pass not timed (interrupted)\n", 1e3 * sum, t->reps);
         return;
@@ -328,7 +341,6 @@ int cmd_net(int argc, char **argv) {
     signals_install();
     peak = get_peak(&a, threads, err, sizeof err);
     if (!peak && !a.no_peak) { rc = fail_msg("%s", err); goto out; }
-    double peak_gflops = peak ? json_number_value(json_object_get(peak, "gflops")) : 0;
     double t0 = now_sec();
     exec_opts eo = { .impl = a.impl, .seed = (uint64_t)a.seed, .best_time = a.best_time,
                      .progress = plan_progress, .progress_ctx = &t0, .input = input };
@@ -380,7 +392,7 @@ int cmd_net(int argc, char **argv) {
         if (t.step[i].n == 0) continue;   /* interrupted before its first pass */
         results_record_in in = { .name = L->name, .d = &st->k.d, .impl = st->k.impl->impl,
                                  .impl_info = kernel_info(&st->k), .cost = &costs[i], .m = &t.step[i],
-                                 .peak_gflops = costs[i].macs ? peak_gflops : 0 };
+                                 .peak_gflops = step_peak(&ex, i, costs, peak) };
         json_t *r = results_record(&in);
         json_object_set_new(r, "stage", json_integer(L->stage));
         json_object_set_new(r, "block", json_string(L->block >= 0 ? net.blocks[L->block].name : ""));
@@ -390,12 +402,15 @@ int cmd_net(int argc, char **argv) {
         results_add_record(doc, r);
     }
     if (t.pass.n) {
+        isa_level top = ISA_PORTABLE;   /* the whole pass: the highest level any step ran at */
+        for (int i = 0; i < ex.nsteps; i++)
+            if (peak_impl_level(ex.steps[i].k.impl->impl) > top) top = peak_impl_level(ex.steps[i].k.impl->impl);
         results_record_in in = { .name = net.name, .impl = a.impl, .impl_info = a.impl, .cost = &nc.total, .m = &t.pass,
-                                 .peak_gflops = peak_gflops };
+                                 .peak_gflops = peak ? peak_gflops_at(peak, top) : 0 };
         json_object_set_new(doc, "pass", results_record(&in));
     }
     results_set_complete(doc, !t.interrupted);
-    print_table(strcmp(path, "-") ? stdout : stderr, &ex, &t, costs, peak_gflops);
+    print_table(strcmp(path, "-") ? stdout : stderr, &ex, &t, costs, peak);
     if (results_write(doc, path, err, sizeof err)) { rc = fail_msg("%s", err); goto out; }
     if (logits) {
         int64_t shape[2] = { yt->n, yt->c };

@@ -1,6 +1,5 @@
 #include "peak.h"
 
-#include <immintrin.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,60 +8,19 @@
 
 #include "../common/util.h"
 #include "../kernels/runtime.h"
+#include "../kernels/isa.h"
+#include "../kernels/openblas_core.h"
 #include "commands.h"
 #include "context.h"
+#include "peak_fma.h"
 #include "results.h"
 #include "signals.h"
 
-/* FMA loops: independent accumulators (more than latency x FMA ports) so the loop is
- * throughput-bound; a = a*b + c with b < 1 converges, so no denormals or overflow. Built
- * per ISA with target attributes and picked at run time: CFLAGS carry no -march. */
-#define FMA_ITERS (1L << 19)
-
-__attribute__((target("avx512f,fma"))) static float fma_avx512(long iters) {
-    __m512 a[16], b = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-6f);
-    for (int k = 0; k < 16; k++) a[k] = _mm512_set1_ps(1.0f + 0.01f * k);
-    for (long i = 0; i < iters; i++)
-        for (int k = 0; k < 16; k++) a[k] = _mm512_fmadd_ps(a[k], b, c);
-    for (int k = 1; k < 16; k++) a[0] = _mm512_add_ps(a[0], a[k]);
-    return _mm512_reduce_add_ps(a[0]);
-}
-
-__attribute__((target("avx2,fma"))) static float fma_avx2(long iters) {
-    __m256 a[12], b = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-6f);
-    for (int k = 0; k < 12; k++) a[k] = _mm256_set1_ps(1.0f + 0.01f * k);
-    for (long i = 0; i < iters; i++)
-        for (int k = 0; k < 12; k++) a[k] = _mm256_fmadd_ps(a[k], b, c);
-    for (int k = 1; k < 12; k++) a[0] = _mm256_add_ps(a[0], a[k]);
-    float t[8];
-    _mm256_storeu_ps(t, a[0]);
-    return t[0] + t[1] + t[2] + t[3] + t[4] + t[5] + t[6] + t[7];
-}
-
-static float fma_scalar(long iters) {
-    float a[8];
-    for (int k = 0; k < 8; k++) a[k] = 1.0f + 0.01f * k;
-    for (long i = 0; i < iters; i++)
-        for (int k = 0; k < 8; k++) a[k] = a[k] * 0.999999f + 1e-6f;
-    return a[0] + a[1] + a[2] + a[3] + a[4] + a[5] + a[6] + a[7];
-}
+/* Chain steps per FMA call, whatever the chain count: a few ms on any core. */
+#define FMA_STEPS (1L << 23)
 
 typedef struct {
-    float (*fn)(long);
-    double flops_per_iter;
-    const char *isa;
-} fma_kind;
-
-static fma_kind fma_pick(void) {
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return (fma_kind){ fma_avx512, 16 * 16 * 2, "avx512f" };
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        return (fma_kind){ fma_avx2, 12 * 8 * 2, "avx2" };
-    return (fma_kind){ fma_scalar, 8 * 2, "scalar" };
-}
-
-typedef struct {
-    fma_kind k;
+    const peak_fma_loop *loop;
     int threads;
     volatile float sink;
     /* copy */
@@ -75,7 +33,7 @@ static void run_fma(void *p) {
     peak_ctx *c = p;
     float s = 0;
     #pragma omp parallel num_threads(c->threads) reduction(+:s)
-    s += c->k.fn(FMA_ITERS);
+    s += c->loop->fn(FMA_STEPS / c->loop->chains);
     c->sink = s;
 }
 
@@ -104,35 +62,69 @@ static void add_record(json_t *records, const char *name, const char *kind, cons
     json_array_append_new(records, r);
 }
 
-/* One FMA measurement with t threads: GFLOP/s from the median. */
-static int measure_fma(peak_ctx *c, int t, const measure_opts *o, json_t *records, double *gflops,
-                       char *err, size_t errlen) {
+/* One FMA loop on t threads: GFLOP/s from the fastest sample (the best of several runs,
+ * each a few ms: a sample cut by the scheduler only lowers the median). */
+static int measure_fma(peak_ctx *c, int t, const measure_opts *o, const char *level, json_t *records,
+                       double *gflops, char *err, size_t errlen) {
     measure_result m;
     c->threads = t;
+    *gflops = 0;
     int r = measure(run_fma, c, o, NULL, &m, err, errlen);
     if (!r && m.n) {
-        *gflops = c->k.flops_per_iter * FMA_ITERS * t / m.stats.median / 1e9;
-        char name[32];
-        snprintf(name, sizeof name, "fma.t%d", t);
-        add_record(records, name, "fma", c->k.isa, &m, "gflops", *gflops, 0);
+        long iters = FMA_STEPS / c->loop->chains;
+        *gflops = c->loop->flops_per_step * iters * t / m.stats.min / 1e9;
+        char name[48];
+        snprintf(name, sizeof name, "fma.%s.c%d.t%d", level, c->loop->chains, t);
+        add_record(records, name, "fma", level, &m, "gflops", *gflops, 0);
+        json_t *rec = records ? json_array_get(records, json_array_size(records) - 1) : NULL;
+        if (rec) json_object_set_new(rec, "chains", json_integer(c->loop->chains));
     }
     measure_result_free(&m);
     return r;
 }
 
-int peak_measure(int threads, const measure_opts *o, peak_result *p, json_t *records,
+/* Level l: every chain count on one thread, the fastest on `threads` threads. */
+static int measure_level(peak_ctx *c, isa_level l, int threads, const measure_opts *o, json_t *records,
+                         peak_level *pl, char *err, size_t errlen) {
+    const peak_fma_loop *loops;
+    int n = peak_fma_loops(l, &loops), best = -1;
+    for (int i = 0; i < n && !interrupted(); i++) {
+        double g;
+        c->loop = &loops[i];
+        if (measure_fma(c, 1, o, isa_name(l), records, &g, err, errlen)) return -1;
+        if (g > pl->gflops_per_core) { pl->gflops_per_core = g; best = i; }
+    }
+    if (best < 0) return 0;
+    pl->measured = 1;
+    pl->chains = loops[best].chains;
+    pl->gflops = pl->gflops_per_core;
+    c->loop = &loops[best];
+    if (threads > 1 && !interrupted() && measure_fma(c, threads, o, isa_name(l), records, &pl->gflops, err, errlen))
+        return -1;
+    return 0;
+}
+
+int peak_measure(int threads, unsigned levels, const measure_opts *o, peak_result *p, json_t *records,
                  char *err, size_t errlen) {
     if (threads <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (int)n : 1;
     }
     memset(p, 0, sizeof *p);
-    peak_ctx c = { .k = fma_pick() };
+    peak_ctx c = { 0 };
     p->threads = threads;
-    p->isa = c.k.isa;
-    if (measure_fma(&c, 1, o, records, &p->gflops_per_core, err, errlen)) return -1;
-    if (threads == 1) p->gflops = p->gflops_per_core;
-    else if (!interrupted() && measure_fma(&c, threads, o, records, &p->gflops, err, errlen)) return -1;
+    p->isa = "none";
+    const isa_level *lv;
+    int nl = isa_levels(&lv);
+    for (int i = 0; i < nl && !interrupted(); i++) {   /* lowest first: the best level's figures last */
+        if ((levels && !(levels & (1u << lv[i]))) || !isa_supported(lv[i])) continue;
+        peak_level *pl = &p->level[lv[i]];
+        if (measure_level(&c, lv[i], threads, o, records, pl, err, errlen)) return -1;
+        if (!pl->measured) continue;
+        p->isa = isa_name(lv[i]);
+        p->gflops_per_core = pl->gflops_per_core;
+        p->gflops = pl->gflops;
+    }
     c.threads = threads;
     for (int i = 0; i < PEAK_COPY_SIZES && !interrupted(); i++) {
         size_t ws = (size_t)32 << 10 << (i == 0 ? 0 : 2 * i + 1);   /* 32K, 256K, 1M, ... 256M */
@@ -173,16 +165,63 @@ json_t *peak_json(const peak_result *p) {
     json_object_set_new(o, "gflops", json_real(p->gflops));
     json_object_set_new(o, "threads", json_integer(p->threads));
     json_object_set_new(o, "isa", json_string(p->isa ? p->isa : "unknown"));
+    json_t *lv = json_object();
+    for (int l = 0; l < ISA_COUNT; l++)
+        if (p->level[l].measured)
+            json_object_set_new(lv, isa_name((isa_level)l), json_pack("{s:f,s:f,s:i}", "gflops_per_core",
+                                p->level[l].gflops_per_core, "gflops", p->level[l].gflops, "chains", p->level[l].chains));
+    json_object_set_new(o, "levels", lv);
     for (int i = 0; i < p->ncopy; i++)
         json_array_append_new(a, json_pack("[I,f]", (json_int_t)p->copy_bytes[i], p->copy_gbs[i]));
     json_object_set_new(o, "copy_gbs", a);
     return o;
 }
 
+isa_level peak_impl_level(const char *impl) {
+    if (!strcmp(impl, "own")) return isa_active();
+    if (!strcmp(impl, "ref")) return ISA_PORTABLE;
+#if defined(__x86_64__) || defined(__i386__)
+    if (!strcmp(impl, "openblas")) return openblas_core_level(runtime_openblas_core());
+    if (!strcmp(impl, "onednn")) {
+        const char *d = runtime_onednn_isa();
+        return !strncmp(d, "avx512", 6) ? ISA_AVX512 : !strncmp(d, "avx2", 4) ? ISA_AVX2 : ISA_PORTABLE;
+    }
+#else
+    if (!strcmp(impl, "openblas") || !strcmp(impl, "onednn")) return isa_best();
+#endif
+    isa_level m = isa_active(), dnn = peak_impl_level("onednn"), blas = peak_impl_level("openblas");
+    if (dnn > m) m = dnn;
+    if (blas > m) m = blas;
+    return m;
+}
+
+unsigned peak_impl_levels(const char *impl) {
+    if (strcmp(impl, "own") && strcmp(impl, "ref") && strcmp(impl, "openblas") && strcmp(impl, "onednn"))
+        return 1u << peak_impl_level("own") | 1u << peak_impl_level("onednn") | 1u << peak_impl_level("openblas");
+    return 1u << peak_impl_level(impl);
+}
+
+double peak_gflops_at(const json_t *peak, isa_level l) {
+    json_t *g = json_object_get(json_object_get(json_object_get(peak, "levels"), isa_name(l)), "gflops");
+    if (!json_is_number(g)) g = json_object_get(peak, "gflops");
+    double v = json_is_number(g) ? json_number_value(g) : 0;
+    return v > 0 ? v : 0;
+}
+
+const char *peak_mark(double pct) { return pct > 100 ? "!" : " "; }
+
+void peak_footnote(FILE *f, int any_above) {
+    if (any_above)
+        fprintf(f, "! above the measured peak of its ISA level: the peak is too low or the count too high "
+                   "(records: above_peak)\n");
+}
+
 static int usage(FILE *f, int rc) {
     fprintf(f, "usage: shiftbench peak [--threads N] [--min-time S] [--min-reps N] [-o FILE|-]\n\n"
-               "Measures the FMA peak (one thread and N threads) and memcpy bandwidth at working\n"
-               "sets from 32 KiB to 256 MiB; prints a table and writes results JSON (kind \"peak\").\n\n"
+               "Measures the FMA peak of every ISA level this CPU runs (one thread and N threads;\n"
+               "per level several accumulator counts, the fastest run of the fastest count) and\n"
+               "memcpy bandwidth at working sets from 32 KiB to 256 MiB; prints a table and writes\n"
+               "results JSON (kind \"peak\").\n\n"
                "  --threads N    threads for the all-thread figures (default: all online CPUs)\n"
                "  --min-time S   minimum timed seconds per measurement (default 0.2)\n"
                "  --min-reps N   minimum repetitions per measurement (default 5)\n"
@@ -208,17 +247,20 @@ int cmd_peak(int argc, char **argv) {
     runtime_set_threads((int)threads);
     int nt = runtime_threads();
     char path[4096], err[ERRLEN];
-    if (!out) results_default_path(path, sizeof path, "peak", "fma-copy", fma_pick().isa, nt, 1);
+    if (!out) results_default_path(path, sizeof path, "peak", "fma-copy", isa_name(isa_best()), nt, 1);
     else snprintf(path, sizeof path, "%s", out);
     if (results_check_writable(path, !out, err, sizeof err)) return fail_msg("%s", err);
     runtime_fix_openblas_core();
     signals_install();
     json_t *records = json_array();
     peak_result p;
-    if (peak_measure(nt, &o, &p, records, err, sizeof err)) { json_decref(records); return fail_run("%s", err); }
+    if (peak_measure(nt, 0, &o, &p, records, err, sizeof err)) { json_decref(records); return fail_run("%s", err); }
     FILE *tab = strcmp(path, "-") ? stdout : stderr;
-    fprintf(tab, "FMA (%s): %.1f GFLOP/s on 1 thread, %.1f GFLOP/s on %d thread%s\n",
-            p.isa, p.gflops_per_core, p.gflops, p.threads, p.threads == 1 ? "" : "s");
+    fprintf(tab, "%-10s %7s %14s %14s\n", "FMA level", "chains", "GFLOP/s 1 thr", "GFLOP/s all");
+    for (int l = ISA_COUNT - 1; l >= 0; l--)
+        if (p.level[l].measured)
+            fprintf(tab, "%-10s %7d %14.1f %14.1f  (%d thread%s)\n", isa_name((isa_level)l), p.level[l].chains,
+                    p.level[l].gflops_per_core, p.level[l].gflops, p.threads, p.threads == 1 ? "" : "s");
     fprintf(tab, "%12s  %10s\n", "copy set", "GB/s");
     for (int i = 0; i < p.ncopy; i++)
         fprintf(tab, "%9zu KiB  %10.1f\n", p.copy_bytes[i] >> 10, p.copy_gbs[i]);

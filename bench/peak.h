@@ -1,33 +1,62 @@
-/* The machine's ceilings, measured: FMA throughput (one thread and all threads) and copy
- * bandwidth at working sets from L1 to DRAM. pct_peak in results is relative to these. */
+/* The machine's ceilings, measured: FMA throughput per ISA level (one thread and all
+ * threads) and copy bandwidth at working sets from L1 to DRAM. pct_peak in results is
+ * relative to the peak of the level the record's kernels ran at (peak_impl_level). */
 #ifndef SHIFTBENCH_PEAK_H
 #define SHIFTBENCH_PEAK_H
 
+#include <stdio.h>
 #include <stddef.h>
 #include <jansson.h>
 
+#include "../kernels/isa.h"
 #include "measure.h"
 
 #define PEAK_COPY_SIZES 7   /* 32 KiB, 256 KiB, 1, 4, 16, 64, 256 MiB */
 
 typedef struct {
+    int measured;
+    int chains;                   /* accumulators of the fastest loop */
+    double gflops_per_core;       /* the fastest loop, one thread, from its fastest sample */
+    double gflops;                /* that loop on `threads` threads */
+} peak_level;
+
+typedef struct {
     int threads;
-    const char *isa;              /* FMA loop used: "avx512f", "avx2", "scalar" */
-    double gflops_per_core;       /* FMA, one thread, from the median time */
-    double gflops;                /* FMA, `threads` threads */
+    const char *isa;              /* best level measured: "avx512", "avx2", "portable", "neon" */
+    double gflops_per_core;       /* of the best level measured */
+    double gflops;
+    peak_level level[ISA_COUNT];
     int ncopy;                    /* sizes measured (fewer when interrupted) */
     size_t copy_bytes[PEAK_COPY_SIZES];  /* working set: source + destination */
     double copy_gbs[PEAK_COPY_SIZES];    /* (read + written bytes) / median time, `threads` threads */
     int interrupted;
 } peak_result;
 
-/* Measures everything (o: NULL = defaults; threads <= 0: all online CPUs). When records
- * is a JSON array, appends one record with full stats per measurement. Returns 0, or -1
- * with a reason (out of memory); p->interrupted when a signal cut it short. */
-int peak_measure(int threads, const measure_opts *o, peak_result *p, json_t *records,
+/* Measures the FMA peak of the ISA levels in the mask `levels` (bit 1 << level; 0: every
+ * level the CPU runs) and the copy bandwidths (o: NULL = defaults; threads <= 0: all
+ * online CPUs). When records is a JSON array, appends one record with full stats per
+ * measurement. Returns 0, or -1 with a reason (out of memory); p->interrupted when a
+ * signal cut it short. */
+int peak_measure(int threads, unsigned levels, const measure_opts *o, peak_result *p, json_t *records,
                  char *err, size_t errlen);
 
-/* The context "peak" object: {gflops_per_core, gflops, threads, isa, copy_gbs: [[bytes, GB/s], ...]}. */
+/* The context "peak" object: {gflops_per_core, gflops, threads, isa (the best level's),
+ * levels: {LEVEL: {gflops_per_core, gflops, chains}}, copy_gbs: [[bytes, GB/s], ...]}. */
 json_t *peak_json(const peak_result *p);
+
+/* The ISA level an implementation's kernels run at: own isa_active(), onednn its
+ * dispatch ISA, openblas its core's, ref portable; "best" (and anything else) the highest
+ * of own, onednn and openblas. */
+isa_level peak_impl_level(const char *impl);
+/* The levels (peak_measure's mask) a run of impl needs: "best" all three libraries'. */
+unsigned peak_impl_levels(const char *impl);
+/* GFLOP/s of level l in a context "peak" object (the top-level figure for files without
+ * levels); 0 when the object has neither. */
+double peak_gflops_at(const json_t *peak, isa_level l);
+
+/* A rate above the peak is flagged, never shown as a plain > 100 %: "!" after the figure
+ * in tables (with peak_footnote under the table), above_peak: true in records. */
+const char *peak_mark(double pct);
+void peak_footnote(FILE *f, int any_above);
 
 #endif

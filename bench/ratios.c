@@ -62,6 +62,7 @@ typedef struct {
     unsigned parts;         /* bit p-1: Pp; bit 5: the network part as a whole (P4, P5, overhead) */
     const char *out;
     const char *threads_arg, *batch_arg;
+    const char *isa;        /* --isa LEVEL, or NULL */
 } ropts;
 
 /* Per goal: how many lines met / were measured, and the worst line. */
@@ -136,10 +137,12 @@ static int interleave(side *sv, int n, double min_time, int min_reps, char *err,
     return 0;
 }
 
-static json_t *side_json(const side *s, double peak) {
+/* The record of a side, its % of peak against the peak of its implementation's level. */
+static json_t *side_json(const side *s, const json_t *peaks) {
+    double peak = peaks && s->has_cost && s->c.macs ? peak_gflops_at(peaks, peak_impl_level(s->impl)) : 0;
     results_record_in in = { .name = s->label, .d = s->has_d ? &s->d : NULL, .impl = s->impl,
                              .impl_info = s->info, .cost = s->has_cost ? &s->c : NULL, .m = &s->m,
-                             .peak_gflops = s->has_cost && s->c.macs ? peak : 0 };
+                             .peak_gflops = peak };
     json_t *r = results_record(&in);
     json_object_set_new(r, "runs_per_sample", json_integer(s->batch));
     return r;
@@ -261,9 +264,9 @@ static int part_p1(const ropts *o, int T, int B, json_t *doc, summary *sum, char
             note(sum, name, ratio, met);
             json_t *r = ratio_record("P1", name, ratio, ">=", P1_GOAL, met, T, B);
             json_object_set_new(r, "bytes_moved", json_integer((json_int_t)bytes));
-            json_object_set_new(r, "a", side_json(&sv[ci], 0));
-            json_object_set_new(r, "b", side_json(ms, 0));
-            json_object_set_new(r, "vector_copy", side_json(vs, 0));
+            json_object_set_new(r, "a", side_json(&sv[ci], NULL));
+            json_object_set_new(r, "b", side_json(ms, NULL));
+            json_object_set_new(r, "vector_copy", side_json(vs, NULL));
             json_object_set_new(r, "vector_copy_ratio", json_real(tm / tv));
             results_add_record(doc, r);
         }
@@ -281,7 +284,7 @@ static int part_p1(const ropts *o, int T, int B, json_t *doc, summary *sum, char
 
 enum { OWN_SC4, OWN_SC8, OWN_CONV, BLAS_SC4, BLAS_SC8, BLAS_CONV, DNN_CONV, NK };
 
-static int part_p23(const ropts *o, int T, int B, double peak, json_t *doc, summary *s2, summary *s2b, summary *s3,
+static int part_p23(const ropts *o, int T, int B, const json_t *peak, json_t *doc, summary *s2, summary *s2b, summary *s3,
                     char *err, size_t errlen) {
     static const struct { op_kind op; const char *impl; int conn; const char *what; } K[NK] = {
         { OP_SHIFTCONV, "own", 4, "shiftconv 4C" }, { OP_SHIFTCONV, "own", 8, "shiftconv 8C" },
@@ -394,7 +397,7 @@ static void breakdown(const executor *ex, const net_timing *t, const char *netna
                j + 1 < nk ? ";" : "\n");
 }
 
-static int part_net(const ropts *o, int T, int B, double peak, json_t *doc, summary *s4, summary *s5,
+static int part_net(const ropts *o, int T, int B, const json_t *peaks, json_t *doc, summary *s4, summary *s5,
                     char *err, size_t errlen) {
     static const char *const names[2] = { "resnet50", "multi-shift-4c-50" };
     network net[2];
@@ -421,6 +424,7 @@ static int part_net(const ropts *o, int T, int B, double peak, json_t *doc, summ
     mo.min_time = o->net_min_time;
     mo.min_reps = o->net_min_reps;
     mo.warmup = 1;
+    isa_level top = ISA_PORTABLE;   /* the peak of the networks: the highest level any step ran at */
     for (int i = 0; i < 2 && !rc && !interrupted(); i++) {
         exec_opts eo = { .impl = "best", .seed = 1, .best_time = o->best_time };
         if (exec_plan(&ex[i], &net[i], &eo, err, errlen)) { rc = -1; break; }
@@ -430,6 +434,8 @@ static int part_net(const ropts *o, int T, int B, double peak, json_t *doc, summ
                          kernel_info(&ex[i].steps[bad].k));
             break;
         }
+        for (int st = 0; st < ex[i].nsteps; st++)
+            if (peak_impl_level(ex[i].steps[st].k.impl->impl) > top) top = peak_impl_level(ex[i].steps[st].k.impl->impl);
         if (net_time(&ex[i], &mo, NULL, NULL, NULL, &nt[i], err, errlen)) { rc = -1; break; }
         double sum = 0, pass = nt[i].pass.n ? nt[i].pass.stats.median : NAN;
         for (int s = 0; s < ex[i].nsteps; s++) sum += nt[i].step[s].stats.median;
@@ -442,7 +448,7 @@ static int part_net(const ropts *o, int T, int B, double peak, json_t *doc, summ
                               names[i], "threads", T, "batch", B, "steps", ex[i].nsteps, "sum_layers_s", sum, "pass_s", pass,
                               "overhead_pct", ovh);
         results_record_in in = { .name = names[i], .impl = "best", .impl_info = "best", .cost = &nc[i].total,
-                                 .m = &nt[i].pass, .peak_gflops = peak };
+                                 .m = &nt[i].pass, .peak_gflops = peak_gflops_at(peaks, top) };
         json_object_set_new(r, "pass", results_record(&in));
         json_t *impls = json_object();   /* which implementation `best` kept, per step */
         for (int s = 0; s < ex[i].nsteps; s++)
@@ -463,16 +469,21 @@ static int part_net(const ropts *o, int T, int B, double peak, json_t *doc, summ
         rc = interleave(sv, 2, o->net_min_time, o->net_min_reps, err, errlen);
         if (!rc) {
             double tr = median_of(&sv[0]), tm = median_of(&sv[1]);
-            double gf = (double)nc[0].total.macs * 2 / tr / 1e9, pct = 100 * gf / peak;
+            double peak = peak_gflops_at(peaks, top), gf = (double)nc[0].total.exec_flops / tr / 1e9;
+            double pct = results_pct_peak(&nc[0].total, tr, peak);
             char name[160];
             int met = pct >= P4_GOAL;
             snprintf(name, sizeof name, "P4 resnet50 best b%d t%d", B, T);
-            fprintf(tab, "%-44s %5.1f%% of the FMA peak (goal >= %.0f%%) %-6s  (%.2f ms, %.0f GFLOP/s on 2 x %.3f GMACs; peak %.0f GFLOP/s on %d thread%s)\n",
-                   name, pct, P4_GOAL, met ? "met" : "MISSED", 1e3 * tr, gf, nc[0].total.macs / 1e9, peak, T, T > 1 ? "s" : "");
+            fprintf(tab, "%-44s %5.1f%%%s of the %s FMA peak (goal >= %.0f%%) %-6s  (%.2f ms, %.0f GFLOP/s executed on %.3f of "
+                   "%.3f GMACs; peak %.0f GFLOP/s on %d thread%s)\n", name, pct, pct > 100 ? " (! above the peak)" : "",
+                   isa_name(top), P4_GOAL, met ? "met" : "MISSED", 1e3 * tr, gf, nc[0].total.exec_macs / 1e9,
+                   nc[0].total.macs / 1e9, peak, T, T > 1 ? "s" : "");
             note(s4, name, pct, met);
             json_t *r = ratio_record("P4", name, pct, ">=", P4_GOAL, met, T, B);
             json_object_set_new(r, "peak_gflops", json_real(peak));
-            json_object_set_new(r, "a", side_json(&sv[0], peak));
+            json_object_set_new(r, "peak_isa", json_string(isa_name(top)));
+            if (pct > 100) json_object_set_new(r, "above_peak", json_true());
+            json_object_set_new(r, "a", side_json(&sv[0], peaks));
             results_add_record(doc, r);
             double ratio = tm / tr, macr = (double)nc[1].total.macs / nc[0].total.macs;
             met = ratio <= P5_GOAL;
@@ -487,8 +498,8 @@ static int part_net(const ropts *o, int T, int B, double peak, json_t *doc, summ
             note(s5, name, ratio, met);
             r = ratio_record("P5", name, ratio, "<=", P5_GOAL, met, T, B);
             json_object_set_new(r, "mac_ratio", json_real(macr));
-            json_object_set_new(r, "a", side_json(&sv[1], peak));
-            json_object_set_new(r, "b", side_json(&sv[0], peak));
+            json_object_set_new(r, "a", side_json(&sv[1], peaks));
+            json_object_set_new(r, "b", side_json(&sv[0], peaks));
             results_add_record(doc, r);
         }
         side_free(&sv[0]);
@@ -640,27 +651,33 @@ int cmd_ratios(int argc, char **argv) {
         measure_opts_default(&po);
         po.min_time = o.quick ? 0.05 : 0.1;
         peak_result pr;
-        if (peak_measure(T, &po, &pr, NULL, err, sizeof err)) { rc = -1; break; }
-        json_t *pj = peak_json(&pr);
+        if (peak_measure(T, peak_impl_levels("best"), &po, &pr, NULL, err, sizeof err)) { rc = -1; break; }
         /* Threads of one parallel region wait for each other: when another process holds a
          * core, every region waits for the scheduler's next slice and the figures measure
          * that, not the code. The FMA loop shows it: T threads well under T x one. */
         int contended = T > 1 && pr.gflops < 0.8 * T * pr.gflops_per_core;
-        json_object_set_new(pj, "contended", json_boolean(contended));
-        json_array_append_new(peaks, pj);
-        if (ti == 0) json_object_set_new(ctx, "peak", peak_json(&pr));
-        fprintf(tab, "-- %d thread%s: FMA peak %.1f GFLOP/s (%.1f per core)\n", T, T > 1 ? "s" : "", pr.gflops, pr.gflops_per_core);
+        fprintf(tab, "-- %d thread%s: FMA peak", T, T > 1 ? "s" : "");
+        for (int l = 0; l < ISA_COUNT; l++)
+            if (pr.level[l].measured)
+                fprintf(tab, " %s %.1f GFLOP/s (%.1f per core)", isa_name((isa_level)l), pr.level[l].gflops,
+                        pr.level[l].gflops_per_core);
+        fprintf(tab, "\n");
         if (contended) {
             fprintf(tab, "-- WARNING: %d threads reach %.0f%% of %d x the one-thread FMA peak: another process holds a core, "
                     "so the %d-thread figures below measure the scheduler, not the kernels (run them on an idle machine); "
                     "P4 uses %d x the one-thread peak\n", T, 100 * pr.gflops / (T * pr.gflops_per_core), T, T, T);
+            for (int l = 0; l < ISA_COUNT; l++) pr.level[l].gflops = T * pr.level[l].gflops_per_core;
             pr.gflops = T * pr.gflops_per_core;
         }
+        json_t *pj = peak_json(&pr);
+        json_object_set_new(pj, "contended", json_boolean(contended));
+        json_array_append_new(peaks, pj);
+        if (ti == 0) json_object_set(ctx, "peak", pj);
         for (int bi = 0; bi < o.nbatch && !rc && !interrupted(); bi++) {
             int B = o.batch[bi];
             if (o.parts & 1) rc = part_p1(&o, T, B, doc, &sum[0], err, sizeof err);
-            if (!rc && (o.parts & 6)) rc = part_p23(&o, T, B, pr.gflops, doc, &sum[1], &sum[5], &sum[2], err, sizeof err);
-            if (!rc && (o.parts & 24)) rc = part_net(&o, T, B, pr.gflops, doc, &sum[3], &sum[4], err, sizeof err);
+            if (!rc && (o.parts & 6)) rc = part_p23(&o, T, B, pj, doc, &sum[1], &sum[5], &sum[2], err, sizeof err);
+            if (!rc && (o.parts & 24)) rc = part_net(&o, T, B, pj, doc, &sum[3], &sum[4], err, sizeof err);
         }
     }
     json_object_set_new(ctx, "peaks", peaks);

@@ -88,20 +88,33 @@ json_t *results_record(const results_record_in *in) {
     json_object_set_new(r, "impl_info", json_string(in->impl_info ? in->impl_info : in->impl ? in->impl : "unknown"));
     if (in->d) json_object_set_new(r, "shape", shape_json(in->d));
     if (in->cost)
-        json_object_set_new(r, "cost", json_pack("{s:I,s:I,s:I,s:I}",
+        json_object_set_new(r, "cost", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}",
                             "params", (json_int_t)in->cost->params, "macs", (json_int_t)in->cost->macs,
-                            "flops", (json_int_t)in->cost->flops, "bytes", (json_int_t)in->cost->bytes));
+                            "flops", (json_int_t)in->cost->flops, "bytes", (json_int_t)in->cost->bytes,
+                            "exec_macs", (json_int_t)in->cost->exec_macs, "exec_flops",
+                            (json_int_t)in->cost->exec_flops));
     json_object_set_new(r, "stats", results_stats_json(m->samples, m->n, &m->stats));
     double t = m->n > 0 ? m->stats.median : 0;
     if (in->cost && t > 0) {
         double gflops = (double)in->cost->flops / t / 1e9;
         json_object_set_new(r, "gflops", json_real(gflops));
         json_object_set_new(r, "gbs", json_real((double)in->cost->bytes / t / 1e9));
-        if (in->peak_gflops > 0) json_object_set_new(r, "pct_peak", json_real(100 * gflops / in->peak_gflops));
+        double exec = (double)in->cost->exec_flops / t / 1e9;
+        json_object_set_new(r, "exec_gflops", json_real(exec));
+        if (in->peak_gflops > 0) {
+            double pct = results_pct_peak(in->cost, t, in->peak_gflops);
+            json_object_set_new(r, "peak_gflops", json_real(in->peak_gflops));
+            json_object_set_new(r, "pct_peak", json_real(pct));
+            if (pct > 100) json_object_set_new(r, "above_peak", json_true());
+        }
     }
     if (m->interrupted) json_object_set_new(r, "interrupted", json_true());
     json_object_set_new(r, "counters", results_counters_json(m->counters, m->ncounters));
     return r;
+}
+
+double results_pct_peak(const cost *c, double seconds, double peak_gflops) {
+    return seconds > 0 && peak_gflops > 0 ? 100 * (double)c->exec_flops / seconds / 1e9 / peak_gflops : 0;
 }
 
 void results_default_path(char *buf, size_t len, const char *kind, const char *name,

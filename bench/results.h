@@ -25,12 +25,17 @@ typedef struct {
     const char *impl, *impl_info;
     const cost *cost;           /* NULL: no cost, gflops, gbs */
     const measure_result *m;
-    double peak_gflops;         /* > 0: adds pct_peak = gflops / peak_gflops * 100 */
+    double peak_gflops;         /* > 0: the peak of the level the kernels ran at: adds
+                                   peak_gflops, pct_peak (results_pct_peak) and, above
+                                   100 %, above_peak: true */
 } results_record_in;
 
-/* A record: name, op, kind, impl, impl_info, shape, cost, stats (with samples), gflops,
- * gbs, pct_peak, counters. Callers add their own keys (net: stage, block, fused). */
+/* A record: name, op, kind, impl, impl_info, shape, cost (with exec_macs, exec_flops),
+ * stats (with samples), gflops (convention FLOPs), exec_gflops, gbs, peak_gflops,
+ * pct_peak, above_peak, counters. Callers add their own keys (net: stage, block, fused). */
 json_t *results_record(const results_record_in *in);
+/* % of peak of c's executed FLOPs done in `seconds` (0 when either is not positive). */
+double results_pct_peak(const cost *c, double seconds, double peak_gflops);
 json_t *results_stats_json(const double *samples, int n, const stats_summary *s);
 json_t *results_counters_json(const counter_stat *s, int n);
 

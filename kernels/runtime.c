@@ -5,37 +5,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include <cblas.h>
 #include <oneapi/dnnl/dnnl.h>
+#include "isa.h"
+#include "openblas_core.h"
 #include "runtime.h"
 
 char *openblas_get_corename(void);
 
-/* Case-insensitive membership in a NULL-terminated list. */
-static int in_list(const char *s, const char *const *list) {
-    for (; *list; list++)
-        if (strcasecmp(s, *list) == 0) return 1;
-    return 0;
-}
-
-/* The core OpenBLAS should run on this CPU when its own pick is worse, or NULL. */
-static const char *better_core(const char *core) {
-    static const char *const avx512_cores[] = { "SkylakeX", "Cooperlake", "SapphireRapids", NULL };
-    /* OpenBLAS cores without AVX2/FMA kernels: what it falls back to on unknown CPUs. */
-    static const char *const old_cores[] = {
-        "Prescott", "Core2", "Nehalem", "Penryn", "Dunnington", "Atom", "Sandybridge",
-        "Katmai", "Coppermine", "Northwood", "Banias", "Opteron", "Opteron_SSE3", "Barcelona",
-        "Bobcat", "Bulldozer", "Piledriver", "Steamroller", "Excavator", "Nano", "unknown", NULL };
+/* This CPU's features as OpenBLAS's kernels need them (openblas_core.h). */
+static unsigned cpu_features(void) {
+    unsigned f = 0;
+#if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
-    int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                 __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
-    if (avx512 && !in_list(core, avx512_cores))
-        return __builtin_cpu_supports("avx512bf16") ? "COOPERLAKE" : "SKYLAKEX";
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && in_list(core, old_cores))
-        return "HASWELL";
-    return NULL;
+    if (__builtin_cpu_supports("avx")) f |= OBF_AVX;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) f |= OBF_AVX2;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) f |= OBF_AVX512;
+    if (__builtin_cpu_supports("avx512bf16")) f |= OBF_BF16;
+    unsigned a, b, c, d;
+    if (__get_cpuid_count(7, 0, &a, &b, &c, &d) && (d >> 22 & 1)) f |= OBF_AMX;   /* AMX-BF16 */
+#endif
+    return f;
 }
 
 static char **saved_argv;
@@ -49,19 +44,24 @@ void runtime_init(char **argv, int keep) {
 void runtime_fix_openblas_core(void) {
     const char *core = openblas_get_corename();
     if (!core) core = "unknown";
-    const char *want = better_core(core);
-    if (!want || saved_keep || !saved_argv) return;
+    openblas_core_verdict why;
+    isa_level cap = isa_active();
+    const char *want = openblas_core_choice(core, cpu_features(), openblas_level_allows(cap), &why);
+    /* --keep-openblas-core keeps any core but one the CPU cannot run */
+    if (!want || !saved_argv || (saved_keep && why != OBC_ABOVE_CPU)) return;
     if (getenv("SHIFTBENCH_REEXEC")) {   /* we already re-ran once: never loop */
         fprintf(stderr, "shiftbench: warning: OpenBLAS still runs core '%s' after a re-run\n", core);
         return;
     }
     const char *env = getenv("OPENBLAS_CORETYPE");
-    char from[96];
+    char from[96], what[96];
     if (env) snprintf(from, sizeof from, "OPENBLAS_CORETYPE=%s in the environment", env);
     else snprintf(from, sizeof from, "OpenBLAS's own detection");
-    fprintf(stderr, "shiftbench: OpenBLAS runs core '%s' (%s) on a CPU with %s; re-running with "
-            "OPENBLAS_CORETYPE=%s (--keep-openblas-core keeps it)\n",
-            core, from, strcmp(want, "HASWELL") == 0 ? "AVX2" : "AVX-512", want);
+    if (why == OBC_ABOVE_CPU) snprintf(what, sizeof what, "needs ISA features this CPU lacks (it would die with SIGILL)");
+    else if (why == OBC_ABOVE_LEVEL) snprintf(what, sizeof what, "is above SHIFTBENCH_ISA=%s", isa_name(cap));
+    else snprintf(what, sizeof what, "is a fallback on a CPU with %s", cap == ISA_AVX512 ? "AVX-512" : "AVX2");
+    fprintf(stderr, "shiftbench: OpenBLAS core '%s' (%s) %s; re-running with OPENBLAS_CORETYPE=%s%s\n", core, from,
+            what, want, why == OBC_FALLBACK ? " (--keep-openblas-core keeps it)" : "");
     fflush(NULL);
     if (env) setenv("SHIFTBENCH_OPENBLAS_CORETYPE_WAS", env, 1);
     setenv("OPENBLAS_CORETYPE", want, 1);

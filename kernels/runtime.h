@@ -7,11 +7,13 @@
 void runtime_init(char **argv, int keep);
 
 /* Commands that measure call this once their arguments are checked (so a bad option
- * gets its one-line error and nothing else). When OpenBLAS runs a fallback core (e.g.
- * "Prescott" or "Haswell") on a CPU with a better one (AVX-512), whether by its own
- * detection or by OPENBLAS_CORETYPE in the environment, re-executes the process with
- * OPENBLAS_CORETYPE set (the library reads it when it loads) and says so on stderr.
- * --keep-openblas-core keeps the library's choice. Returns when nothing needs changing. */
+ * gets its one-line error and nothing else). When OpenBLAS runs a core the CPU cannot run
+ * (SkylakeX on an AVX2 CPU: SIGILL), one above SHIFTBENCH_ISA, or a fallback core (e.g.
+ * "Prescott" or "Haswell") on a CPU with a better one, whether by its own detection or by
+ * OPENBLAS_CORETYPE in the environment, re-executes the process with OPENBLAS_CORETYPE
+ * set (the library reads it when it loads) and says so in one line on stderr
+ * (kernels/openblas_core.h decides). --keep-openblas-core keeps the library's choice
+ * unless the CPU cannot run it. Returns when nothing needs changing. */
 void runtime_fix_openblas_core(void);
 
 void runtime_set_threads(int n);         /* n <= 0: all online cores */

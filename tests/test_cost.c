@@ -143,6 +143,94 @@ static void flat35(void) {
     network_cost_free(&nc);
 }
 
+static uint64_t exec_of(op_desc d) {
+    char err[ERRLEN];
+    cost c;
+    if (op_check(&d, err, sizeof err) || op_cost(&d, &c)) { CHECK(0, "descriptor: %s", err); return 0; }
+    return c.exec_macs;
+}
+
+/* Executed MACs by brute force: every (pixel, tap or group row) whose source is inside. */
+static uint64_t exec_brute(op_desc d) {
+    char err[ERRLEN];
+    if (op_check(&d, err, sizeof err)) return 0;
+    uint64_t n = 0;
+    int gs = d.kind == OP_SHIFTCONV ? shift_group_size(d.c, d.conn) : 0;
+    for (int oy = 0; oy < d.oh; oy++)
+        for (int ox = 0; ox < d.ow; ox++)
+            for (int ci = 0; ci < d.c; ci++)
+                for (int ky = 0; ky < d.kh; ky++)
+                    for (int kx = 0; kx < d.kw; kx++) {
+                        int y = oy * d.stride - d.pad + ky, x = ox * d.stride - d.pad + kx, dh = 0, dw = 0;
+                        if (gs) shift_disp(d.conn, ci / gs > d.conn ? d.conn : ci / gs, &dh, &dw);
+                        y -= dh, x -= dw;
+                        n += y >= 0 && y < d.h && x >= 0 && x < d.w;
+                    }
+    return n * d.oc * d.n;
+}
+
+/* Executed MACs: padding taps and a shifted group's zero rows left out, by hand. */
+static void executed_macs(void) {
+    /* 3x3 pad 1 on 7x7: per axis 2 + 5*3 + 2 = 19 taps of 21, so 361 of 441 (18.1% fewer) */
+    op_desc c3 = { .kind = OP_CONV, .n = 1, .h = 7, .w = 7, .c = 2, .oc = 3, .kh = 3, .kw = 3, .stride = 1, .pad = 1 };
+    cost c;
+    char err[ERRLEN];
+    uint64_t e = exec_of(c3);
+    op_check(&c3, err, sizeof err);
+    op_cost(&c3, &c);
+    CHECK(c.macs == 441 * 6 && e == 361 * 6, "3x3 pad 1 on 7x7: %llu of %llu executed", (unsigned long long)e,
+          (unsigned long long)c.macs);
+    CHECK(c.exec_flops == 2 * e && c.flops == 2 * c.macs, "exec_flops = 2 x exec_macs");
+    /* 7x7/2 pad 3 on 8x8 -> 4x4: per axis (rows -3..3, -1..5, 1..7, 3..9 clipped) 4+6+7+5 = 22 */
+    op_desc c7 = { .kind = OP_CONV, .n = 2, .h = 8, .w = 8, .c = 3, .oc = 4, .kh = 7, .kw = 7, .stride = 2, .pad = 3 };
+    CHECK(exec_of(c7) == 22ull * 22 * 3 * 4 * 2, "7x7/2 pad 3 on 8x8 by hand");
+    op_desc c1 = { .kind = OP_CONV, .n = 1, .h = 5, .w = 5, .c = 4, .oc = 2, .kh = 1, .kw = 1, .stride = 2 };
+    CHECK(exec_of(c1) == 9 * 8, "1x1 without padding: all executed");
+    /* fused 4C shift+1x1, c 10 (4 groups of 2, centre 2) on 4x4: a shifted group loses its
+     * border row or column (12 of 16 pixels); 3 x (4*2*12 + 2*16) = 384 of 480 */
+    op_desc s4 = { .kind = OP_SHIFTCONV, .n = 1, .h = 4, .w = 4, .c = 10, .oc = 3, .kh = 1, .kw = 1, .stride = 1, .conn = 4 };
+    CHECK(exec_of(s4) == 384, "4C shift+1x1 on 4x4 by hand (%llu)", (unsigned long long)exec_of(s4));
+    /* stride 2 on 5x5 -> 3x3: every shifted group reads 2 x 3 inside, centre 9: 3 x (8*6 + 2*9) */
+    op_desc s2 = s4;
+    s2.h = s2.w = 5, s2.stride = 2;
+    CHECK(exec_of(s2) == 198, "4C shift+1x1 stride 2 on 5x5 by hand (%llu)", (unsigned long long)exec_of(s2));
+    /* 8C: diagonal groups lose a row and a column: 9 of 16 pixels; axis groups 12; c 18 = 8*2 + 2 */
+    op_desc s8 = { .kind = OP_SHIFTCONV, .n = 1, .h = 4, .w = 4, .c = 18, .oc = 1, .kh = 1, .kw = 1, .stride = 1, .conn = 8 };
+    CHECK(exec_of(s8) == 4 * 2 * 9 + 4 * 2 * 12 + 2 * 16, "8C shift+1x1 on 4x4 by hand");
+    static const op_desc shapes[] = {
+        { .kind = OP_CONV, .n = 1, .h = 9, .w = 6, .c = 3, .oc = 2, .kh = 3, .kw = 5, .stride = 2, .pad = 2 },
+        { .kind = OP_CONV, .n = 3, .h = 3, .w = 3, .c = 1, .oc = 1, .kh = 3, .kw = 3, .stride = 1, .pad = 2 },
+        { .kind = OP_SHIFTCONV, .n = 2, .h = 7, .w = 3, .c = 23, .oc = 2, .kh = 1, .kw = 1, .stride = 3, .conn = 8 },
+        { .kind = OP_SHIFTCONV, .n = 1, .h = 1, .w = 1, .c = 5, .oc = 2, .kh = 1, .kw = 1, .stride = 1, .conn = 4 },
+    };
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++)
+        CHECK(exec_of(shapes[i]) == exec_brute(shapes[i]), "shape %zu: executed MACs %llu, brute force %llu", i,
+              (unsigned long long)exec_of(shapes[i]), (unsigned long long)exec_brute(shapes[i]));
+    /* A network: a 1x1 reading a shift counts as fused, in the totals and in a fused step */
+    network net;
+    network_cost nc;
+    if (load("multi-shift-4c-50", &net, &nc, NULL)) { CHECK(0, "loads"); return; }
+    int conv = -1, sh = -1;
+    for (int i = 0; i < net.nlayers; i++)
+        if (!strcmp(net.layers[i].name, "layer1.0.conv1")) conv = i;
+        else if (!strcmp(net.layers[i].name, "layer1.0.shift1")) sh = i;
+    CHECK(conv >= 0 && sh >= 0 && net.layers[conv].in == net.layers[sh].out, "layer1.0.shift1 feeds conv1");
+    if (conv >= 0 && sh >= 0) {
+        op_desc f = net.layers[conv].d;
+        f.kind = OP_SHIFTCONV, f.conn = 4;
+        uint64_t want = exec_of(f);
+        int both[2] = { sh, conv };
+        fused_cost(&net, both, 2, &c);
+        CHECK(nc.layer[conv].exec_macs == want && c.exec_macs == want && want < nc.layer[conv].macs,
+              "conv1 after a shift: executed %llu (fused step %llu) of %llu", (unsigned long long)nc.layer[conv].exec_macs,
+              (unsigned long long)c.exec_macs, (unsigned long long)nc.layer[conv].macs);
+        fused_cost(&net, &conv, 1, &c);
+        CHECK(c.exec_macs == c.macs, "conv1 run alone (unfused) executes every MAC");
+    }
+    network_free(&net);
+    network_cost_free(&nc);
+}
+
 int main(void) {
     torchvision("resnet50", 25557032, 4089184256ull);
     torchvision("resnet101", 44549160, 7801405440ull);
@@ -152,5 +240,6 @@ int main(void) {
     every_instance();
     multi_shift_wiring();
     flat35();
+    executed_macs();
     return check_done("test_cost");
 }
