@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../kernels/isa.h"
 #include "../kernels/runtime.h"
 
 #ifndef SHIFTBENCH_CFLAGS
@@ -130,6 +131,9 @@ json_t *context_build(void) {
     json_object_set_new(c, "hostname", str(host));
     json_object_set_new(c, "cpu_model", str(cpu));
     json_object_set_new(c, "isa", isa_flags());
+    /* our kernels' level (SHIFTBENCH_ISA caps it) beside the CPU's best */
+    json_object_set_new(c, "isa_level", str(isa_name(isa_active())));
+    json_object_set_new(c, "isa_best", str(isa_name(isa_best())));
     json_object_set_new(c, "cores", json_integer(cores > 0 ? cores : 0));
     json_object_set_new(c, "threads", json_integer(runtime_threads()));
     json_object_set_new(c, "openblas_core", str(runtime_openblas_core()));

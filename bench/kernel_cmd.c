@@ -296,7 +296,6 @@ static int impls_for(const kopts *k, op_kind op, const kernel_impl **out, const 
 /* Runs job j with impl, appending a record to doc. 1 = measured, 0 = skipped, -1 = error. */
 static int run_one(const kopts *k, const job *j, const kernel_impl *impl, const buffers *b,
                    counters *ctr, const json_t *peaks, int *above, json_t *doc, FILE *tab) {
-    double peak = peaks ? peak_gflops_at(peaks, peak_impl_level(impl->impl)) : 0;
     char err[ERRLEN];
     kernel kr;
     if (kernel_create(&kr, impl, &j->d, b->w, b->b, err, sizeof err)) {
@@ -307,6 +306,7 @@ static int run_one(const kopts *k, const job *j, const kernel_impl *impl, const 
     measure_result m;
     int r = measure(run_once, &rc, &k->mo, ctr, &m, err, sizeof err);
     const char *info = kernel_info(&kr);
+    double peak = peaks ? peak_gflops_at(peaks, peak_run_level(impl->impl, info)) : 0;
     if (r || m.n == 0) {
         if (r) fail_run("%s: %s: %s", j->name, impl->impl, err);
         measure_result_free(&m);

@@ -206,9 +206,13 @@ static json_t *settings_json(const net_args *a, const executor *ex, int threads)
 }
 
 /* The table for people: on stdout, or on stderr when the JSON goes to stdout. */
+static isa_level step_level(const executor *ex, int i) {
+    return peak_run_level(ex->steps[i].k.impl->impl, kernel_info(&ex->steps[i].k));
+}
+
 /* The peak of the level step i's kernel runs at (0: none measured, or no MACs). */
 static double step_peak(const executor *ex, int i, const cost *costs, const json_t *peak) {
-    return peak && costs[i].macs ? peak_gflops_at(peak, peak_impl_level(ex->steps[i].k.impl->impl)) : 0;
+    return peak && costs[i].macs ? peak_gflops_at(peak, step_level(ex, i)) : 0;
 }
 
 static void print_table(FILE *f, const executor *ex, const net_timing *t, const cost *costs, const json_t *peaks) {
@@ -404,7 +408,7 @@ int cmd_net(int argc, char **argv) {
     if (t.pass.n) {
         isa_level top = ISA_PORTABLE;   /* the whole pass: the highest level any step ran at */
         for (int i = 0; i < ex.nsteps; i++)
-            if (peak_impl_level(ex.steps[i].k.impl->impl) > top) top = peak_impl_level(ex.steps[i].k.impl->impl);
+            if (step_level(&ex, i) > top) top = step_level(&ex, i);
         results_record_in in = { .name = net.name, .impl = a.impl, .impl_info = a.impl, .cost = &nc.total, .m = &t.pass,
                                  .peak_gflops = peak ? peak_gflops_at(peak, top) : 0 };
         json_object_set_new(doc, "pass", results_record(&in));

@@ -195,10 +195,28 @@ isa_level peak_impl_level(const char *impl) {
     return m;
 }
 
+isa_level peak_run_level(const char *impl, const char *info) {
+    const char *dash = info ? strrchr(info, '-') : NULL, *colon = info ? strrchr(info, ':') : NULL;
+    isa_level l;
+    if (!strcmp(impl, "own") && dash && isa_parse(dash + 1, &l) == 0) return l;   /* own:conv1x1-avx2 */
+#if defined(__x86_64__) || defined(__i386__)
+    if (!strcmp(impl, "onednn") && colon) {                                        /* jit_1x1:avx2 */
+        if (!strncmp(colon + 1, "avx512", 6)) return ISA_AVX512;
+        if (!strncmp(colon + 1, "avx2", 4)) return ISA_AVX2;
+    }
+#endif
+    return peak_impl_level(impl);
+}
+
 unsigned peak_impl_levels(const char *impl) {
-    if (strcmp(impl, "own") && strcmp(impl, "ref") && strcmp(impl, "openblas") && strcmp(impl, "onednn"))
-        return 1u << peak_impl_level("own") | 1u << peak_impl_level("onednn") | 1u << peak_impl_level("openblas");
-    return 1u << peak_impl_level(impl);
+    unsigned m = 0;
+    const isa_level *lv;
+    int n = isa_levels(&lv);
+    for (int i = 0; i < n; i++)   /* own kernels may run any level up to isa_active() */
+        if (lv[i] <= isa_active()) m |= 1u << lv[i];
+    if (!strcmp(impl, "own")) return m;
+    if (!strcmp(impl, "ref") || !strcmp(impl, "openblas") || !strcmp(impl, "onednn")) return 1u << peak_impl_level(impl);
+    return m | 1u << peak_impl_level("onednn") | 1u << peak_impl_level("openblas");
 }
 
 double peak_gflops_at(const json_t *peak, isa_level l) {

@@ -48,7 +48,11 @@ json_t *peak_json(const peak_result *p);
  * dispatch ISA, openblas its core's, ref portable; "best" (and anything else) the highest
  * of own, onednn and openblas. */
 isa_level peak_impl_level(const char *impl);
-/* The levels (peak_measure's mask) a run of impl needs: "best" all three libraries'. */
+/* The level a kernel ran at, from its impl_info where that names it (own:conv1x1-avx2,
+ * onednn jit_1x1:avx2), else peak_impl_level(impl). */
+isa_level peak_run_level(const char *impl, const char *info);
+/* The levels (peak_measure's mask) a run of impl needs (own: every level up to
+ * isa_active(); "best": those and the two libraries'). */
 unsigned peak_impl_levels(const char *impl);
 /* GFLOP/s of level l in a context "peak" object (the top-level figure for files without
  * levels); 0 when the object has neither. */

@@ -139,7 +139,7 @@ static int interleave(side *sv, int n, double min_time, int min_reps, char *err,
 
 /* The record of a side, its % of peak against the peak of its implementation's level. */
 static json_t *side_json(const side *s, const json_t *peaks) {
-    double peak = peaks && s->has_cost && s->c.macs ? peak_gflops_at(peaks, peak_impl_level(s->impl)) : 0;
+    double peak = peaks && s->has_cost && s->c.macs ? peak_gflops_at(peaks, peak_run_level(s->impl, s->info)) : 0;
     results_record_in in = { .name = s->label, .d = s->has_d ? &s->d : NULL, .impl = s->impl,
                              .impl_info = s->info, .cost = s->has_cost ? &s->c : NULL, .m = &s->m,
                              .peak_gflops = peak };
@@ -435,7 +435,8 @@ static int part_net(const ropts *o, int T, int B, const json_t *peaks, json_t *d
             break;
         }
         for (int st = 0; st < ex[i].nsteps; st++)
-            if (peak_impl_level(ex[i].steps[st].k.impl->impl) > top) top = peak_impl_level(ex[i].steps[st].k.impl->impl);
+            if (peak_run_level(ex[i].steps[st].k.impl->impl, kernel_info(&ex[i].steps[st].k)) > top)
+                top = peak_run_level(ex[i].steps[st].k.impl->impl, kernel_info(&ex[i].steps[st].k));
         if (net_time(&ex[i], &mo, NULL, NULL, NULL, &nt[i], err, errlen)) { rc = -1; break; }
         double sum = 0, pass = nt[i].pass.n ? nt[i].pass.stats.median : NAN;
         for (int s = 0; s < ex[i].nsteps; s++) sum += nt[i].step[s].stats.median;
@@ -520,7 +521,7 @@ static int part_net(const ropts *o, int T, int B, const json_t *peaks, json_t *d
 static int usage(FILE *f, int rc) {
     fprintf(f,
         "usage: shiftbench ratios [--threads LIST] [--batch LIST] [--min-time S] [--quick]\n"
-        "                         [--parts LIST] [-o FILE|-]\n\n"
+        "                         [--parts LIST] [--isa LEVEL] [-o FILE|-]\n\n"
         "The performance goals, each a ratio measured side by side in one process (the two sides\n"
         "interleaved, medians), at the ResNet-50 stage shapes 56x56x64, 56x56x256, 28x28x128,\n"
         "14x14x256, 7x7x512 (1x1 convs c -> c):\n"
@@ -537,6 +538,9 @@ static int usage(FILE *f, int rc) {
         "  --quick         about a minute: --min-time 0.02, fewer passes\n"
         "  --parts LIST    which goals, e.g. 1,3 or P4 (default all; P2 and P3 share their\n"
         "                  measurements, as do P4 and P5)\n"
+        "  --isa LEVEL     our kernels at LEVEL (SHIFTBENCH_ISA), oneDNN capped to the same level\n"
+        "                  (ONEDNN_MAX_CPU_ISA) and OpenBLAS to a core within it, against the FMA\n"
+        "                  peak of LEVEL: e.g. avx2 on an AVX-512 machine (default: the CPU's best)\n"
         "  -o FILE         results file; '-' for stdout (default results/ratios-...json)\n",
         P1_GOAL, P2_GOAL, P3_GOAL, P4_GOAL, P5_GOAL);
     return rc;
@@ -584,6 +588,7 @@ static int parse(int argc, char **argv, ropts *o) {
         else if (!strcmp(a, "--batch")) o->batch_arg = v;
         else if (!strcmp(a, "-o")) o->out = v;
         else if (!strcmp(a, "--parts")) parts = v;
+        else if (!strcmp(a, "--isa")) o->isa = v;
         else if (!strcmp(a, "--min-time")) {
             if (parse_double(v, &o->min_time) || o->min_time < 0 || o->min_time > 60)
                 return fail_msg("ratios: --min-time '%s': expected seconds in [0, 60]", v);
@@ -623,13 +628,28 @@ int cmd_ratios(int argc, char **argv) {
     if (o.out) snprintf(path, sizeof path, "%s", o.out);
     else results_default_path(path, sizeof path, "ratios", "p1-p5", "best", maxt, maxb);
     if (results_check_writable(path, !o.out, err, sizeof err)) return fail_msg("%s", err);
+    if (o.isa) {   /* before OpenBLAS's core fix (it follows SHIFTBENCH_ISA) and oneDNN's first use */
+        isa_level l;
+        if (isa_parse(o.isa, &l)) {
+            const isa_level *lv;
+            char allowed[64] = "";
+            for (int i = 0, n = isa_levels(&lv); i < n; i++)
+                snprintf(allowed + strlen(allowed), sizeof allowed - strlen(allowed), "%s%s", i ? "|" : "", isa_name(lv[i]));
+            return fail_msg("ratios: --isa '%s': expected a level of this CPU architecture (%s)", o.isa, allowed);
+        }
+        if (!isa_supported(l))
+            return fail_msg("ratios: --isa %s: this CPU does not run it (its best level: %s)", o.isa, isa_name(isa_best()));
+        setenv("SHIFTBENCH_ISA", o.isa, 1);
+        if (runtime_cap_onednn(l, err, sizeof err)) return fail_msg("ratios: --isa %s: %s", o.isa, err);
+    }
     runtime_fix_openblas_core();
     signals_install();
     tab = strcmp(path, "-") ? stdout : stderr;
 
     runtime_set_threads(maxt);
     json_t *ctx = context_build(), *peaks = json_array();
-    json_object_set_new(ctx, "settings", json_pack("{s:s,s:s,s:f,s:i,s:f,s:i,s:f,s:b,s:o}", "threads", o.threads_arg,
+    json_object_set_new(ctx, "settings", json_pack("{s:s,s:s,s:s,s:f,s:i,s:f,s:i,s:f,s:b,s:o}", "isa",
+                        isa_name(isa_active()), "threads", o.threads_arg,
                         "batch", o.batch_arg, "min_time_s", o.min_time, "min_reps", o.min_reps, "net_min_time_s",
                         o.net_min_time, "net_min_reps", o.net_min_reps, "best_time_s", o.best_time, "quick", o.quick,
                         "parts", json_array()));
@@ -642,8 +662,9 @@ int cmd_ratios(int argc, char **argv) {
     sum[1].lower_is_better = sum[4].lower_is_better = sum[5].lower_is_better = 1;
     double t0 = now_sec();
     int rc = 0;
-    fprintf(tab, "shiftbench ratios: %s, threads %s, batch %s (interleaved sides, medians)\n",
-           json_string_value(json_object_get(ctx, "cpu_model")), o.threads_arg, o.batch_arg);
+    fprintf(tab, "shiftbench ratios: %s, threads %s, batch %s, ISA level %s (own), oneDNN %s, OpenBLAS %s "
+            "(interleaved sides, medians)\n", json_string_value(json_object_get(ctx, "cpu_model")), o.threads_arg,
+            o.batch_arg, isa_name(isa_active()), runtime_onednn_isa(), runtime_openblas_core());
     for (int ti = 0; ti < o.nthreads && !rc && !interrupted(); ti++) {
         int T = o.threads[ti];
         runtime_set_threads(T);

@@ -74,6 +74,23 @@ void runtime_fix_openblas_core(void) {
     unsetenv("SHIFTBENCH_REEXEC");
 }
 
+int runtime_cap_onednn(isa_level l, char *err, size_t errlen) {
+    static const struct { isa_level l; const char *env; dnnl_cpu_isa_t isa; } caps[] = {
+        { ISA_PORTABLE, "SSE41", dnnl_cpu_isa_sse41 }, { ISA_AVX2, "AVX2", dnnl_cpu_isa_avx2 },
+        { ISA_AVX512, "AVX512_CORE", dnnl_cpu_isa_avx512_core } };
+    for (size_t i = 0; i < sizeof caps / sizeof *caps; i++) {
+        if (caps[i].l != l) continue;
+        /* the environment for a re-run (the OpenBLAS core fix) and for oneDNN's first read;
+         * the call for when oneDNN has read it already (it then fails) */
+        setenv("ONEDNN_MAX_CPU_ISA", caps[i].env, 1);
+        if (dnnl_set_max_cpu_isa(caps[i].isa) != dnnl_success && ((unsigned)dnnl_get_effective_cpu_isa() & ~(unsigned)caps[i].isa))
+            return snprintf(err, errlen, "oneDNN already runs %s, above ONEDNN_MAX_CPU_ISA=%s (set it before the run)",
+                            runtime_onednn_isa(), caps[i].env), -1;
+        return 0;
+    }
+    return 0;   /* no oneDNN cap for this level (aarch64) */
+}
+
 void runtime_set_threads(int n) {
     if (n <= 0) {
         long c = sysconf(_SC_NPROCESSORS_ONLN);

@@ -3,6 +3,9 @@
 #ifndef SHIFTBENCH_RUNTIME_H
 #define SHIFTBENCH_RUNTIME_H
 
+#include <stddef.h>
+#include "isa.h"
+
 /* main() hands over its argv and --keep-openblas-core here, first thing. */
 void runtime_init(char **argv, int keep);
 
@@ -15,6 +18,11 @@ void runtime_init(char **argv, int keep);
  * (kernels/openblas_core.h decides). --keep-openblas-core keeps the library's choice
  * unless the CPU cannot run it. Returns when nothing needs changing. */
 void runtime_fix_openblas_core(void);
+
+/* Caps oneDNN at our level l (portable: SSE41, avx2: AVX2, avx512: AVX512_CORE) through
+ * ONEDNN_MAX_CPU_ISA in the environment and dnnl_set_max_cpu_isa; call it before oneDNN's
+ * first use. -1 with a reason when oneDNN already runs above it. */
+int runtime_cap_onednn(isa_level l, char *err, size_t errlen);
 
 void runtime_set_threads(int n);         /* n <= 0: all online cores */
 int runtime_threads(void);
