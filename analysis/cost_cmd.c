@@ -7,6 +7,7 @@
 #include "../bench/commands.h"
 #include "../common/util.h"
 #include "cost.h"
+#include "fuse.h"
 
 typedef enum { FMT_TABLE, FMT_JSON, FMT_CSV } fmt_t;
 typedef enum { DETAIL_NETWORK, DETAIL_STAGES, DETAIL_LAYERS } detail_t;
@@ -15,22 +16,29 @@ typedef struct {
     network net;
     network_cost cost;
     rf_t *rf;
+    fuse_step *steps;        /* the fusion pass's plan for --impl own */
+    int nsteps;
+    uint64_t bytes_steps;    /* traffic with those steps fused */
+    uint64_t bytes_blocks;   /* traffic with each block run depth-first */
 } costed;
 
 static void usage(FILE *f) {
     fprintf(f,
         "usage: shiftbench cost [--format table|json|csv] [--layers|--stages] [--batch N]\n"
-        "                       [--resolution N] [--set KNOB=VALUE]... [--all] NET...\n\n"
+        "                       [--resolution N] [--set KNOB=VALUE]... [--fused] [--all] NET...\n\n"
         "Parameters, MACs, FLOPs, bytes moved and receptive field of each network, side by\n"
         "side with ratios to the first. NET is a name under arch/ or a path to an arch file.\n"
         "MAC = one multiply-add; FLOP = 2 x MAC for conv/fc plus per-element costs of the\n"
-        "other ops (README); bytes = compulsory fp32 traffic (inputs + weights + outputs).\n"
+        "other ops (README); bytes = compulsory fp32 traffic (inputs + weights + outputs) of\n"
+        "each layer apart; fused = what reaches memory when the steps of `net --impl own`\n"
+        "run (a fused step's intermediates stay inside); block = each block run depth-first.\n"
         "Executed MACs leave out the taps on padding and a shifted group's zero border rows\n"
         "(multiplies of zeros no kernel runs; a 1x1 after a shift counts as fused).\n\n"
         "  --format F     table (default), json or csv (csv is always one row per layer)\n"
         "  --layers       one row per layer      --stages   one row per stage\n"
         "  --batch N, --resolution N             same as --set batch=N / resolution=N\n"
         "  --set K=V      override a knob of the arch file (e.g. blocks=2,3,4,2)\n"
+        "  --fused        list the steps that run (the fusion pass's plan for --impl own)\n"
         "  --all          every named network under arch/\n");
 }
 
@@ -78,15 +86,15 @@ static void zero_mac_ops(const costed *c, int counts[OP_COUNT], uint64_t bytes[O
 static void print_table(costed *cs, int n, detail_t detail) {
     char b1[32], b2[32];
     const costed *base = &cs[0];
-    printf("%-22s %13s %6s %10s %6s %10s %10s %10s %8s  %s\n", "network", "params", "x", "GMACs", "x",
-           "exec GMACs", "GFLOPs", "MB moved", "RF (px)", "RF shape (squareness: 0 diamond, 1 square)");
+    printf("%-22s %13s %6s %10s %6s %10s %10s %10s %9s %9s %8s  %s\n", "network", "params", "x", "GMACs", "x",
+           "exec GMACs", "GFLOPs", "MB moved", "MB fused", "MB block", "RF (px)", "RF shape (squareness: 0 diamond, 1 square)");
     for (int i = 0; i < n; i++) {
         const cost *t = &cs[i].cost.total;
         rf_summary s = rf_summarize(&cs[i].rf[last_block_out(&cs[i].net)]);
-        printf("%-22s %13s %6.2f %10.3f %6.2f %10.3f %10.3f %10.1f %8lld  %s (%.2f)\n", cs[i].net.name,
+        printf("%-22s %13s %6.2f %10.3f %6.2f %10.3f %10.3f %10.1f %9.1f %9.1f %8lld  %s (%.2f)\n", cs[i].net.name,
                grouped(t->params, b1), ratio(t->params, base->cost.total.params), t->macs / 1e9,
                ratio(t->macs, base->cost.total.macs), t->exec_macs / 1e9, t->flops / 1e9, t->bytes / 1e6,
-               (long long)s.height, s.shape, s.squareness);
+               cs[i].bytes_steps / 1e6, cs[i].bytes_blocks / 1e6, (long long)s.height, s.shape, s.squareness);
     }
     printf("(batch %d, %dx%d input; x = ratio to %s; exec = executed MACs; RF at the last block's output)\n",
            base->net.knobs.batch, base->net.knobs.resolution, base->net.knobs.resolution, base->net.name);
@@ -131,6 +139,52 @@ static void print_table(costed *cs, int n, detail_t detail) {
     }
 }
 
+/* --fused: the steps the fusion pass plans, each with the layers inside and its traffic. */
+static int step_cost(const network *net, const fuse_step *st, cost *c, char *inside, size_t len) {
+    int layers[1 + FUSE_MAX], n = fuse_step_layers(st, 1, layers), o = 0;
+    inside[0] = 0;
+    for (int j = 1; j < n; j++) o += snprintf(inside + o, len - (size_t)o > len ? 0 : len - (size_t)o, "%s%s",
+                                              j > 1 ? ", " : "", net->layers[layers[j]].name);
+    return fused_cost(net, layers, n, c);
+}
+
+static const char *add_mode_name(const fuse_step *st) {
+    return st->add < 0 ? "" : st->add_mode == FUSE_ADD_TIMED ? " (add inside if faster)" : "";
+}
+
+static void print_steps(const costed *c) {
+    printf("\n%s: %d steps for %d layers (fusion pass, --impl own)\n", c->net.name, c->nsteps, c->net.nlayers);
+    printf("  %-26s %-10s %10s %9s  %s\n", "step", "kind", "MFLOPs", "KB moved", "layers inside");
+    for (int i = 0; i < c->nsteps; i++) {
+        const fuse_step *st = &c->steps[i];
+        char inside[512];
+        cost t;
+        step_cost(&c->net, st, &t, inside, sizeof inside);
+        printf("  %-26s %-10s %10.2f %9.1f  %s%s\n", c->net.layers[st->layer].name, layer_kind(&st->d), t.flops / 1e6,
+               t.bytes / 1e3, inside, add_mode_name(st));
+    }
+}
+
+static json_t *steps_json(const costed *c) {
+    json_t *a = json_array();
+    for (int i = 0; i < c->nsteps; i++) {
+        const fuse_step *st = &c->steps[i];
+        int layers[1 + FUSE_MAX], n = fuse_step_layers(st, 1, layers);
+        char inside[512];
+        cost t;
+        step_cost(&c->net, st, &t, inside, sizeof inside);
+        json_t *o = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I}", "name", c->net.layers[st->layer].name, "op",
+                              op_name(st->d.kind), "kind", layer_kind(&st->d), "macs", (json_int_t)t.macs, "flops",
+                              (json_int_t)t.flops, "bytes", (json_int_t)t.bytes);
+        json_t *l = json_array();
+        for (int j = 0; j < n; j++) json_array_append_new(l, json_string(c->net.layers[layers[j]].name));
+        json_object_set_new(o, "layers", l);
+        if (st->add >= 0) json_object_set_new(o, "add", json_string(st->add_mode == FUSE_ADD_TIMED ? "timed" : "inside"));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
 static json_t *cost_json(const cost *t) {
     return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:f}", "params", (json_int_t)t->params, "macs", (json_int_t)t->macs,
                      "exec_macs", (json_int_t)t->exec_macs, "flops", (json_int_t)t->flops, "exec_flops",
@@ -143,8 +197,14 @@ static json_t *rf_json(const rf_t *r) {
                      "shape", s.shape, "squareness", s.squareness);
 }
 
-static json_t *network_cost_json(const network *net, const network_cost *nc, const rf_t *rf, int with_layers) {
+static json_t *network_cost_json(const costed *c, int with_layers, int with_steps) {
+    const network *net = &c->net;
+    const network_cost *nc = &c->cost;
+    const rf_t *rf = c->rf;
     json_t *o = cost_json(&nc->total);
+    json_object_set_new(o, "bytes_fused", json_integer((json_int_t)c->bytes_steps));
+    json_object_set_new(o, "bytes_blocks", json_integer((json_int_t)c->bytes_blocks));
+    if (with_steps) json_object_set_new(o, "steps", steps_json(c));
     json_object_set_new(o, "name", json_string(net->name));
     json_object_set_new(o, "family", json_string(net->family));
     json_object_set_new(o, "description", json_string(net->description));
@@ -181,10 +241,10 @@ static json_t *network_cost_json(const network *net, const network_cost *nc, con
     return o;
 }
 
-static int print_json(costed *cs, int n) {
+static int print_json(costed *cs, int n, int with_steps) {
     json_t *nets = json_array();
     for (int i = 0; i < n; i++) {
-        json_t *o = network_cost_json(&cs[i].net, &cs[i].cost, cs[i].rf, 1);
+        json_t *o = network_cost_json(&cs[i], 1, with_steps);
         json_object_set_new(o, "ratio_to_first", json_pack("{s:f,s:f,s:f,s:f}",
             "params", ratio(cs[i].cost.total.params, cs[0].cost.total.params),
             "macs", ratio(cs[i].cost.total.macs, cs[0].cost.total.macs),
@@ -194,7 +254,7 @@ static int print_json(costed *cs, int n) {
     }
     json_t *doc = json_pack("{s:s,s:i,s:{s:s,s:s,s:s,s:s,s:s},s:o}", "schema", "shiftbench-cost", "version", 1, "units",
                             "macs", "multiply-adds (the convention: padding taps included)", "exec_macs", "multiply-adds a kernel executes (no padding taps, no shifted zero rows)", "flops", "2 x MACs for conv/fc + per-element costs (README)",
-                            "bytes", "compulsory fp32 bytes: inputs + weights + outputs", "params", "count",
+                            "bytes", "compulsory fp32 bytes: inputs + weights + outputs (bytes_fused: of the fused steps; bytes_blocks: of blocks run depth-first)", "params", "count",
                             "networks", nets);
     char *s = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     json_decref(doc);
@@ -224,12 +284,13 @@ int cmd_cost(int argc, char **argv) {
     detail_t detail = DETAIL_NETWORK;
     ir_overrides ov = { 0 };
     char *names[256], setbuf[2][64], **all = NULL;
-    int nnames = 0, nall = 0;
+    int nnames = 0, nall = 0, with_steps = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return 0; }
         else if (!strcmp(a, "--layers")) detail = DETAIL_LAYERS;
         else if (!strcmp(a, "--stages")) detail = DETAIL_STAGES;
+        else if (!strcmp(a, "--fused")) with_steps = 1;
         else if (!strcmp(a, "--all")) { if (!all) nall = arch_list(&all); }
         else if (!strcmp(a, "--format") || !strcmp(a, "--set") || !strcmp(a, "--batch") || !strcmp(a, "--resolution")) {
             if (i + 1 >= argc) return fail_msg("%s needs a value", a);
@@ -266,16 +327,28 @@ int cmd_cost(int argc, char **argv) {
             break;
         }
         if (!(c->rf = receptive_fields(&c->net))) { rc = fail_msg("out of memory"); done++; break; }
+        fuse_caps caps = fuse_caps_of("own");
+        if (!(c->steps = calloc((size_t)c->net.nlayers, sizeof *c->steps)) ||
+            (c->nsteps = fuse_plan(&c->net, &caps, c->steps)) < 0) { rc = fail_msg("out of memory"); done++; break; }
+        if (fuse_plan_bytes(&c->net, c->steps, c->nsteps, &c->bytes_steps) || fuse_block_bytes(&c->net, &c->bytes_blocks)) {
+            rc = fail_msg("%s: fused traffic overflows 64 bits", c->net.name);
+            done++;
+            break;
+        }
     }
     if (!rc) {
-        if (fmt == FMT_JSON) rc = print_json(cs, nnames);
+        if (fmt == FMT_JSON) rc = print_json(cs, nnames, with_steps);
         else if (fmt == FMT_CSV) print_csv(cs, nnames);
-        else print_table(cs, nnames, detail);
+        else {
+            print_table(cs, nnames, detail);
+            for (int i = 0; i < nnames && with_steps; i++) print_steps(&cs[i]);
+        }
     }
     for (int i = 0; i < done; i++) {
         network_free(&cs[i].net);
         network_cost_free(&cs[i].cost);
         free(cs[i].rf);
+        free(cs[i].steps);
     }
     free(cs);
     for (int i = 0; i < nall; i++) free(all[i]);

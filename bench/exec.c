@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../common/util.h"
+#include "../analysis/fuse.h"
 #include "measure.h"
 
 static const char *const IMPLS[] = { "ref", "own", "openblas", "onednn", "best", NULL };
@@ -29,75 +30,6 @@ static uint64_t next_u64(uint64_t *s) {
 void exec_fill_random(float *x, size_t n, float scale, uint64_t *state) {
     for (size_t i = 0; i < n; i++)
         x[i] = scale * (float)((double)(next_u64(state) >> 11) * (2.0 / 9007199254740992.0) - 1.0);
-}
-
-/* Which tensors are read by more than one layer (those must exist in memory). */
-static int *consumers(const network *net) {
-    int *c = calloc((size_t)net->ntensors, sizeof *c);
-    if (!c) return NULL;
-    for (int i = 0; i < net->nlayers; i++) {
-        c[net->layers[i].in]++;
-        if (net->layers[i].in2 >= 0) c[net->layers[i].in2]++;
-    }
-    return c;
-}
-
-/* The layer after i reads only i's output, and nothing else does. */
-static int fusable_next(const network *net, const int *cons, int i, op_kind next) {
-    return i + 1 < net->nlayers && net->layers[i + 1].d.kind == next && net->layers[i + 1].in == net->layers[i].out &&
-           cons[net->layers[i].out] == 1;
-}
-
-/* The steps as IR index groups, before choosing kernels. add >= 0: a conv whose output
- * only the residual add right after it reads; the add (and its ReLU, add_relu) may run
- * inside the conv, reading res as in2 (exec_plan decides). */
-typedef struct { int layer, fused[EXEC_MAX_FUSED], nfused; op_desc d; int add, add_relu, res; } step_shape;
-
-static int group_layers(const network *net, int fuse_shift, int fuse_add, step_shape *out) {
-    int *cons = consumers(net), n = 0;
-    if (!cons) return -1;
-    for (int i = 0; i < net->nlayers; i++) {
-        const ir_layer *L = &net->layers[i];
-        step_shape s = { .layer = i, .d = L->d, .add = -1, .add_relu = -1, .res = -1 };
-        if (L->d.kind == OP_SHIFT && fuse_shift && fusable_next(net, cons, i, OP_CONV) &&
-            net->layers[i + 1].d.kh == 1 && net->layers[i + 1].d.kw == 1) {
-            const op_desc *c = &net->layers[i + 1].d;
-            s.layer = i + 1;
-            s.fused[s.nfused++] = i;
-            s.d.kind = OP_SHIFTCONV;
-            s.d.oc = c->oc;
-            s.d.stride = c->stride;
-            s.d.kh = s.d.kw = 1;
-            s.d.oh = c->oh;
-            s.d.ow = c->ow;
-            i++;
-        }
-        op_kind k = net->layers[i].d.kind;
-        const ir_layer *A = i + 1 < net->nlayers ? &net->layers[i + 1] : NULL;
-        if ((k == OP_CONV || k == OP_ADD || k == OP_FC) && fusable_next(net, cons, i, OP_RELU)) {
-            s.fused[s.nfused++] = i + 1;
-            s.d.relu = 1;
-            i++;
-        } else if (fuse_add && k == OP_CONV && A && A->d.kind == OP_ADD && cons[net->layers[i].out] == 1 &&
-                   (A->in == net->layers[i].out) != (A->in2 == net->layers[i].out)) {
-            s.add = i + 1;
-            s.res = A->in == net->layers[i].out ? A->in2 : A->in;
-            if (fusable_next(net, cons, i + 1, OP_RELU)) s.add_relu = i + 2;
-            i = s.add_relu >= 0 ? s.add_relu : s.add;
-        }
-        out[n++] = s;
-    }
-    free(cons);
-    return n;
-}
-
-static int last_layer(const step_shape *s) {
-    int last = s->layer;
-    for (int f = 0; f < s->nfused; f++)
-        if (s->fused[f] > last) last = s->fused[f];
-    if (s->add > last) last = s->add;
-    if (s->add_relu > last) last = s->add_relu;
-    return last;
 }
 
 /* He-style uniform weights keep activations in range through deep stacks. */
@@ -205,13 +137,12 @@ int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, s
     ex->net = net;
     snprintf(ex->impl, sizeof ex->impl, "%s", o->impl);
     int best = !strcmp(o->impl, "best");
-    int fuse = best || (strcmp(o->impl, "ref") && kernel_find(OP_SHIFTCONV, o->impl));
-    int fuse_add = best || !strcmp(o->impl, "own");
-    step_shape *shapes = calloc((size_t)net->nlayers, sizeof *shapes);
+    fuse_caps caps = fuse_caps_of(o->impl);
+    fuse_step *shapes = calloc((size_t)net->nlayers, sizeof *shapes);
     ex->steps = calloc((size_t)net->nlayers, sizeof *ex->steps);
     ex->buf = calloc((size_t)net->ntensors, sizeof *ex->buf);
     if (!shapes || !ex->steps || !ex->buf) { free(shapes); exec_free(ex); return set_err(err, errlen, "out of memory"); }
-    int n = group_layers(net, fuse, fuse_add, shapes);
+    int n = fuse_plan(net, &caps, shapes);
     uint64_t rng = o->seed ? o->seed : 1;
     int rc = n < 0 ? set_err(err, errlen, "out of memory") : 0;
 
@@ -219,7 +150,7 @@ int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, s
      * step that may keep its residual add apart) */
     for (int i = 0; i <= 2 * n && !rc; i++) {
         int t = i == 0 ? net->input
-              : i % 2 ? net->layers[last_layer(&shapes[(i - 1) / 2])].out
+              : i % 2 ? net->layers[fuse_step_last(&shapes[(i - 1) / 2])].out
               : shapes[(i - 1) / 2].add >= 0 ? net->layers[shapes[(i - 1) / 2].layer].out : -1;
         if (t < 0 || ex->buf[t]) continue;
         const ir_tensor *x = &net->tensors[t];
@@ -238,14 +169,14 @@ int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, s
     int ns = 0;   /* steps prepared */
     for (int i = 0; i < n && !rc; i++) {
         exec_step *st = &ex->steps[ns];
-        const step_shape *s = &shapes[i];
+        const fuse_step *s = &shapes[i];
         const ir_layer *L = &net->layers[s->layer];
         st->layer = s->layer;
         st->nfused = s->nfused;
         memcpy(st->fused, s->fused, sizeof st->fused);
         st->in = net->layers[s->nfused && s->fused[0] < s->layer ? s->fused[0] : s->layer].in;
         st->in2 = L->in2;
-        st->out = s->add >= 0 ? L->out : net->layers[last_layer(s)].out;
+        st->out = s->add >= 0 ? L->out : net->layers[fuse_step_last(s)].out;
         if (make_weights(st, &s->d, &rng)) { rc = set_err(err, errlen, "out of memory"); break; }
         if (o->weights && (st->weight || st->bias) &&
             o->weights(o->weights_ctx, net, s->layer, &s->d, st->weight, st->bias, err, errlen)) { rc = -1; break; }
@@ -261,7 +192,7 @@ int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, s
         if (s->add >= 0) {
             /* The residual add: on its own step, or inside the conv on our GEMM kernel. */
             const ir_layer *A = &net->layers[s->add];
-            int out = net->layers[last_layer(s)].out;
+            int out = net->layers[fuse_step_last(s)].out;
             op_desc fd = s->d;
             fd.relu = s->add_relu >= 0;
             const kernel_impl *own = kernel_find(s->d.kind, "own");
@@ -277,8 +208,8 @@ int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, s
             sa->out = out;
             op_desc ad = A->d;
             ad.relu = s->add_relu >= 0;
-            int fused = can && !best;
-            if (best) {
+            int fused = can && s->add_mode == FUSE_ADD_INSIDE;
+            if (s->add_mode == FUSE_ADD_TIMED) {
                 rc = pick_best(sa, &ad, BUF(sa->in), BUF(sa->in2), BUF(sa->out), o->best_time, &t_add, why, sizeof why);
                 if (rc) { set_err(err, errlen, "%s: layer %s: %s", net->name, A->name, why); if (can) kernel_destroy(&fk); break; }
                 /* Our conv won anyway: with the add inside it is the same work less a pass

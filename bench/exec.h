@@ -1,20 +1,19 @@
-/* The network executor: turns the IR into a list of steps, each one prepared kernel
- * (a ReLU folded into the conv or add before it, a shift folded into the 1x1 conv after
- * it when the implementation has a fused shift+1x1, and a block's residual add (with its
- * ReLU) folded into the conv before it when that conv runs on our own GEMM kernel, which
- * adds in2 in its epilogue: always with --impl own, with best when that measures faster
- * than the conv and the add apart), owns every tensor buffer and the seeded weights, and
- * runs the steps in order. */
+/* The network executor: one prepared kernel per step of the fusion pass's plan
+ * (analysis/fuse.h: which layers run as one step is decided there, from the
+ * implementation's capabilities; a residual add the pass puts inside a conv runs there
+ * when our own GEMM kernel accepts it, and with best only when that times faster), owns
+ * every tensor buffer and the seeded weights, and runs the steps in order. */
 #ifndef SHIFTBENCH_EXEC_H
 #define SHIFTBENCH_EXEC_H
 
 #include <stdint.h>
 
 #include "../analysis/cost.h"
+#include "../analysis/fuse.h"
 #include "../arch/ir.h"
 #include "../kernels/kernel.h"
 
-#define EXEC_MAX_FUSED 3   /* shift, add, relu */
+#define EXEC_MAX_FUSED FUSE_MAX
 
 typedef struct {
     kernel k;

@@ -24,6 +24,17 @@ $SB cost --layers flat-shift-4c-35 | grep -q 'layer3.7.shift2' && ok || bad "--l
 $SB cost --set blocks=2,3,4,2 --set neighbourhood=8 --set resolution=160 --format json multi-shift-4c-50 |
     python3 -c 'import json,sys; k=json.load(sys.stdin)["networks"][0]["knobs"]; assert k["blocks"]==[2,3,4,2] and k["neighbourhood"]==8 and k["resolution"]==160' \
     && ok || bad "--set overrides"
+$SB cost --fused multi-shift-4c-50 | grep -qE '^  layer1\.0\.conv1 +shiftconv .*layer1\.0\.shift1, layer1\.0\.relu1$' \
+    && ok || bad "--fused lists the shift inside its 1x1"
+$SB cost --fused --format json multi-shift-4c-50 | python3 -c '
+import json, sys
+n = json.load(sys.stdin)["networks"][0]
+steps = n["steps"]
+names = [l for s in steps for l in s["layers"]]
+assert sorted(names) == sorted(l["name"] for l in n["layers"]), "every layer in exactly one step"
+assert sum(s["bytes"] for s in steps) == n["bytes_fused"]
+assert n["bytes_blocks"] <= n["bytes_fused"] < n["bytes"]
+' && ok || bad "--fused json: steps cover the layers and add up to bytes_fused"
 expect_ok $SB cost --all
 expect_ok $SB cost arch/resnet26.json
 expect_ok $SB cost --help
