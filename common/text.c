@@ -41,15 +41,15 @@ static void put(sink *k, const char *piece, size_t n) {
     k->o += n;
 }
 
-/* Walks s; safe characters go through rule (which may substitute), unsafe ones become
- * bad_as (NULL: \xNN per byte; whitespace controls become a space either way). */
-static char *render(const char *s, char *out, size_t len, const char *bad_as,
+/* Walks s; safe characters go through rule (which may substitute), unsafe ones become a
+ * space (as_space) or \xNN per byte (whitespace controls become a space either way). */
+static char *render(const char *s, char *out, size_t len, int as_space,
                     const char *(*rule)(const unsigned char *c, const unsigned char *start, char *two)) {
     sink k = { out, len, 0, len == 0 };
     for (const unsigned char *p = (const unsigned char *)s; *p;) {
         int bad;
         size_t n = unit(p, &bad);
-        if (bad && (*p == '\n' || *p == '\r' || *p == '\t' || bad_as)) put(&k, " ", 1);
+        if (bad && (*p == '\n' || *p == '\r' || *p == '\t' || as_space)) put(&k, " ", 1);
         else if (bad) {
             char hex[8];
             for (size_t i = 0; i < n; i++) put(&k, hex, (size_t)snprintf(hex, sizeof hex, "\\x%02x", p[i]));
@@ -65,7 +65,7 @@ static char *render(const char *s, char *out, size_t len, const char *bad_as,
     return out;
 }
 
-char *text_terminal(const char *s, char *out, size_t len) { return render(s, out, len, NULL, NULL); }
+char *text_terminal(const char *s, char *out, size_t len) { return render(s, out, len, 0, NULL); }
 
 /* "]]>" may not appear in the SVG gnuplot writes (XML text): "]] >" */
 static const char *svg_rule(const unsigned char *c, const unsigned char *start) {
@@ -80,7 +80,7 @@ static const char *gnuplot_rule(const unsigned char *c, const unsigned char *sta
 char *text_gnuplot(const char *s, char *out, size_t len) {
     if (len < 3) { if (len) out[0] = 0; return out; }
     out[0] = '\'';
-    render(s, out + 1, len - 2, " ", gnuplot_rule);
+    render(s, out + 1, len - 2, 1, gnuplot_rule);
     size_t n = strlen(out);
     out[n] = '\'', out[n + 1] = 0;
     return out;
@@ -91,7 +91,7 @@ static const char *datafield_rule(const unsigned char *c, const unsigned char *s
     return *c == '"' ? "'" : *c == '#' && c == start ? "_" : svg_rule(c, start);
 }
 
-char *text_datafield(const char *s, char *out, size_t len) { return render(s, out, len, " ", datafield_rule); }
+char *text_datafield(const char *s, char *out, size_t len) { return render(s, out, len, 1, datafield_rule); }
 
 static const char *markdown_rule(const unsigned char *cp, const unsigned char *start, char *two) {
     unsigned char c = *cp;
@@ -105,7 +105,7 @@ static const char *markdown_rule(const unsigned char *cp, const unsigned char *s
     return two;
 }
 
-char *text_markdown(const char *s, char *out, size_t len) { return render(s, out, len, " ", markdown_rule); }
+char *text_markdown(const char *s, char *out, size_t len) { return render(s, out, len, 1, markdown_rule); }
 
 char *text_markdown_code(const char *s, char *out, size_t len) {
     if (strpbrk(s, "`|") || text_unsafe(s) || len < 3 || strlen(s) + 3 > len) return text_markdown(s, out, len);
