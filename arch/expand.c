@@ -114,9 +114,9 @@ static int slot(builder *b, int x, const char *kind, int oc, int stride, const c
     return conv_bn(b, x, oc, 1, stride, p, idx);
 }
 
+/* >= 1: network_load refuses a multiplier that rounds a width to 0. */
 static int scaled(int width, double mult) {
-    int v = (int)floor(width * mult + 0.5);
-    return v < 1 ? 1 : v;
+    return (int)floor(width * mult + 0.5);
 }
 
 static int block(builder *b, int x, int stage, int idx, int stride) {

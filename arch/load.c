@@ -3,6 +3,7 @@
  * type of its default; then the resolved knobs are expanded into layers (expand.c). */
 #include <jansson.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,13 @@ static int resolve(json_t *kn, ir_knobs *k, char *err, size_t errlen) {
     k->width_multiplier = json_number_value(json_object_get(kn, "width_multiplier"));
     if (!(k->width_multiplier > 0 && k->width_multiplier <= 64))
         return set_err(err, errlen, "knob 'width_multiplier' = %g is out of range (0, 64]", k->width_multiplier);
+    /* A tiny multiplier would round every width to 0: an error, not a silent clamp to 1. */
+    for (int s = -1; s < k->nstages; s++) {
+        int w = s < 0 ? k->stem_width : k->widths[s];
+        if (floor(w * k->width_multiplier + 0.5) < 1)
+            return set_err(err, errlen, "knob 'width_multiplier' = %g scales %s width %d to 0 channels",
+                           k->width_multiplier, s < 0 ? "the stem" : "a stage", w);
+    }
     k->inner_residual = json_is_true(json_object_get(kn, "inner_residual"));
     return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../analysis/cost.h"
 #include "../common/util.h"
@@ -87,12 +88,13 @@ static int opt(int argc, char **argv, int *i, const char *name, const char **v) 
     return 1;
 }
 
-static int add_job(kopts *k, const char *s, op_kind op, int conn, int relu) {
-    if (k->njobs >= MAX_JOBS) return fail_msg("too many descriptors (at most %d)", MAX_JOBS);
+/* where: "FILE:LINE: " for a batch file's descriptor, "" for the command line's. */
+static int add_job(kopts *k, const char *where, const char *s, op_kind op, int conn, int relu) {
+    if (k->njobs >= MAX_JOBS) return fail_msg("%stoo many descriptors (at most %d)", where, MAX_JOBS);
     job *j = &k->jobs[k->njobs];
     char err[ERRLEN];
     if (desc_parse(s, op, conn, relu, &j->d, j->name, sizeof j->name, err, sizeof err))
-        return fail_msg("%s", err);
+        return fail_msg("%s%s", where, err);
     desc_format(&j->d, j->desc, sizeof j->desc);
     if (!strcmp(j->name, j->desc)) {   /* unnamed: say what the descriptor alone does not */
         size_t n = strlen(j->name);
@@ -104,39 +106,53 @@ static int add_job(kopts *k, const char *s, op_kind op, int conn, int relu) {
     return 0;
 }
 
-static int parse_conn(const char *v, int *conn) {
+static int parse_conn(const char *where, const char *v, int *conn) {
     long n;
-    if (!v || parse_long(v, 4, 8, &n) || (n != 4 && n != 8)) return fail_msg("--conn: expected 4 or 8, got '%s'", v ? v : "");
+    if (!v || parse_long(v, 4, 8, &n) || (n != 4 && n != 8))
+        return fail_msg("%s--conn: expected 4 or 8, got '%s'", where, v ? v : "");
     *conn = (int)n;
     return 0;
 }
 
-static int parse_op(const char *v, op_kind *op) {
+static int parse_op(const char *where, const char *v, op_kind *op) {
     int o = op_from_name(v);
-    if (o < 0) return fail_msg("--op: unknown op '%s' (conv, shift, shiftconv, add, relu, maxpool, avgpool, gap, fc)", v ? v : "");
+    if (o < 0)
+        return fail_msg("%s--op: unknown op '%s' (conv, shift, shiftconv, add, relu, maxpool, avgpool, gap, fc)", where,
+                        v ? v : "");
     *op = (op_kind)o;
     return 0;
 }
 
-/* Descriptors from a file, with --op=/--conn=/--relu/--no-relu tokens in between. */
+/* Descriptors from a file, with --op=/--conn=/--relu/--no-relu tokens in between. Whole
+ * lines of any length (a comment is never split into tokens); errors name FILE:LINE. */
 static int read_batch(kopts *k, const char *path) {
     FILE *f = fopen(path, "r");
     if (!f) return fail_msg("--batch-file %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return fail_msg("--batch-file %s: not a regular file", path);
+    }
     op_kind op = k->op;
     int conn = k->conn, relu = k->relu, rc = 0, line = 0;
-    char buf[4096];
-    while (!rc && fgets(buf, sizeof buf, f)) {
+    char *buf = NULL, where[4200];
+    size_t cap = 0;
+    errno = 0;
+    while (!rc && getline(&buf, &cap, f) >= 0) {
         line++;
+        snprintf(where, sizeof where, "%s:%d: ", path, line);
         buf[strcspn(buf, "#\r\n")] = 0;
         for (char *save, *t = strtok_r(buf, " \t", &save); t && !rc; t = strtok_r(NULL, " \t", &save)) {
-            if (!strncmp(t, "--op=", 5)) rc = parse_op(t + 5, &op);
-            else if (!strncmp(t, "--conn=", 7)) rc = parse_conn(t + 7, &conn);
+            if (!strncmp(t, "--op=", 5)) rc = parse_op(where, t + 5, &op);
+            else if (!strncmp(t, "--conn=", 7)) rc = parse_conn(where, t + 7, &conn);
             else if (!strcmp(t, "--relu")) relu = 1;
             else if (!strcmp(t, "--no-relu")) relu = 0;
-            else if (t[0] == '-') rc = fail_msg("%s:%d: unknown token '%s' (--op=, --conn=, --relu, --no-relu)", path, line, t);
-            else rc = add_job(k, t, op, conn, relu);
+            else if (t[0] == '-') rc = fail_msg("%sunknown token '%s' (--op=, --conn=, --relu, --no-relu)", where, t);
+            else rc = add_job(k, where, t, op, conn, relu);
         }
     }
+    if (!rc && ferror(f)) rc = fail_msg("--batch-file %s:%d: %s", path, line + 1, strerror(errno));
+    free(buf);
     fclose(f);
     return rc;
 }
@@ -184,8 +200,8 @@ static int parse_args(int argc, char **argv, kopts *k) {
             continue;
         }
 #define NEED(what) if (!v) return fail_msg("%s needs a value", what)
-        if (opt(argc, argv, &i, "--op", &v)) { NEED("--op"); if ((rc = parse_op(v, &k->op))) return rc; }
-        else if (opt(argc, argv, &i, "--conn", &v)) { if ((rc = parse_conn(v, &k->conn))) return rc; }
+        if (opt(argc, argv, &i, "--op", &v)) { NEED("--op"); if ((rc = parse_op("", v, &k->op))) return rc; }
+        else if (opt(argc, argv, &i, "--conn", &v)) { if ((rc = parse_conn("", v, &k->conn))) return rc; }
         else if (opt(argc, argv, &i, "--impl", &v)) { NEED("--impl"); impl_arg = v; }
         else if (opt(argc, argv, &i, "--threads", &v)) { NEED("--threads"); if (parse_long(v, 1, 4096, &k->threads)) return fail_msg("--threads: expected 1..4096, got '%s'", v); }
         else if (opt(argc, argv, &i, "--min-time", &v)) { NEED("--min-time"); if (parse_double(v, &k->mo.min_time) || k->mo.min_time < 0 || k->mo.min_time > 3600) return fail_msg("--min-time: expected seconds in [0, 3600], got '%s'", v); }
@@ -208,7 +224,7 @@ static int parse_args(int argc, char **argv, kopts *k) {
     }
     /* Descriptors on the command line take the global --op/--conn/--relu, wherever given. */
     for (int i = 0; i < ndesc; i++)
-        if ((rc = add_job(k, descs[i], k->op, k->conn, k->relu))) return rc;
+        if ((rc = add_job(k, "", descs[i], k->op, k->conn, k->relu))) return rc;
     if (batch && (rc = read_batch(k, batch))) return rc;
     if (!k->njobs) return fail_msg("kernel: no descriptor given (e.g. mb1ic64ih56oc64kh3ph1; see shiftbench kernel --help)");
     if (impl_arg && strcmp(impl_arg, "all")) {

@@ -48,8 +48,19 @@ int fail_run(const char *fmt, ...) {
     return 1;
 }
 
+/* Decimal only: strtol/strtod also take leading spaces, hex (0x10), inf and nan, which a
+ * typo should not turn into a number. */
+static int plain_number(const char *s, const char *allowed) {
+    if (!s || !*s) return 0;
+    const char *p = s + (*s == '+' || *s == '-');
+    if (!((*p >= '0' && *p <= '9') || (*p == '.' && p[1] >= '0' && p[1] <= '9'))) return 0;
+    for (; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || strchr(allowed, *p))) return 0;
+    return 1;
+}
+
 int parse_long(const char *s, long min, long max, long *out) {
-    if (!s || !*s) return -1;
+    if (!plain_number(s, "")) return -1;
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
@@ -59,10 +70,11 @@ int parse_long(const char *s, long min, long max, long *out) {
 }
 
 int parse_double(const char *s, double *out) {
-    if (!s || !*s) return -1;
+    if (!plain_number(s, ".eE+-")) return -1;
     char *end;
     errno = 0;
     double v = strtod(s, &end);
+    /* ERANGE: overflow, and underflow to 0 or a denormal (1e-300 is fine, 1e-400 is not) */
     if (errno || *end || v != v) return -1;
     *out = v;
     return 0;

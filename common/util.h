@@ -17,7 +17,8 @@ int set_err(char *err, size_t errlen, const char *fmt, ...)
 int fail_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int fail_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Strict parsing: the whole string, within [min, max]. 0 on success, -1 otherwise. */
+/* Strict parsing: the whole string, decimal (no spaces, hex, inf or nan), within [min, max]
+ * (parse_double: finite, no overflow or underflow). 0 on success, -1 otherwise. */
 int parse_long(const char *s, long min, long max, long *out);
 int parse_double(const char *s, double *out);
 

@@ -84,6 +84,9 @@ static void read_context(const json_t *ctx, pl_run *r) {
 
 void pl_run_free(pl_run *run) {
     free(run->layers);
+    free(run->pass_samples);
+    run->pass_samples = NULL;
+    run->npass = 0;
     run->layers = NULL;
     run->nlayers = 0;
 }
@@ -121,6 +124,7 @@ int pl_run_from_json(const json_t *doc, const char *path, pl_run *r, char *err, 
     r->pass = num(ps, "median");
     r->pass_p10 = num(ps, "p10");
     r->pass_p90 = num(ps, "p90");
+    if (results_samples(json_object_get(doc, "pass"), &r->pass_samples, &r->npass)) r->npass = 0;
     json_t *blocks = json_object_get(json_object_get(net, "knobs"), "blocks");
     r->nstages = json_is_array(blocks) ? (int)json_array_size(blocks) : 0;
 

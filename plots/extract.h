@@ -29,6 +29,8 @@ typedef struct {
     int nstages;                       /* stages layer1..N; head = N + 1 */
     double pass;                       /* whole forward pass, median seconds; NaN when absent */
     double pass_p10, pass_p90;         /* its 10th and 90th percentiles (NaN when absent) */
+    double *pass_samples;              /* its samples (npass of them; NULL when absent) */
+    int npass;
     double params, macs, flops, bytes; /* the "network" block (NaN when absent) */
     int nlayers;
     pl_layer *layers;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../bench/stats.h"
 #include "../common/text.h"
 #include "../common/util.h"
 #include "plot.h"
@@ -15,6 +16,9 @@
  * through these (common/text.h): markdown text, or a code span when it can be one. */
 #define MD(s) text_markdown((s), (char[TEXT_BUF]){ 0 }, TEXT_BUF)
 #define MDC(s) text_markdown_code((s), (char[TEXT_BUF]){ 0 }, TEXT_BUF)
+
+/* The significance level of a headline difference: `compare`'s default. */
+#define REPORT_ALPHA 0.01
 
 /* "−39%" / "+4%" / "±0%" (a relative to b). */
 static const char *pct(double a, double b, char *buf, size_t len) {
@@ -73,14 +77,32 @@ static const pl_run *first_run(const plot_ctx *p) {
     return NULL;
 }
 
+/* The spread of a run's passes, "29.20–30.80". */
+static void spread(const pl_run *r, char *buf, size_t len) {
+    if (isnan(r->pass_p10) || isnan(r->pass_p90)) snprintf(buf, len, "?");
+    else snprintf(buf, len, "%.2f–%.2f", r->pass_p10 * 1e3, r->pass_p90 * 1e3);
+}
+
+/* Latency of a against b per implementation, each with its n, spread and the verdict of
+ * the same Mann-Whitney test `compare` uses: a difference the samples do not separate
+ * reads "within noise", never as a fact. */
 static void latency_list(FILE *f, const plot_ctx *p, const char *a, const char *b) {
-    char buf[32];
+    char buf[32], sa[64], sb[64];
     int any = 0;
     for (int k = 0; k < p->nimpl; k++) {
         const pl_run *ra = plot_run(p, a, p->impl[k]), *rb = plot_run(p, b, p->impl[k]);
         if (!ra || !rb) continue;
-        fprintf(f, "%s%s (%s)", any ? ", " : "measured latency ", pct(ra->pass, rb->pass, buf, sizeof buf), MD(p->impl[k]));
+        fprintf(f, "%s%s (%s; ", any ? ", " : "measured latency ", pct(ra->pass, rb->pass, buf, sizeof buf), MD(p->impl[k]));
         any = 1;
+        stats_mw mw;
+        int sep = stats_separate(ra->pass_samples, ra->npass, rb->pass_samples, rb->npass, REPORT_ALPHA, &mw);
+        if (sep < 0) { fprintf(f, "no pass samples in the files: not tested against noise)"); continue; }
+        spread(ra, sa, sizeof sa);
+        spread(rb, sb, sizeof sb);
+        fprintf(f, "n %d vs %d passes, p10–p90 %s vs %s ms; ", ra->npass, rb->npass, sa, sb);
+        if (sep) fprintf(f, "p %.2g)", mw.p);
+        else if (stats_mw_min_p(ra->npass, rb->npass) >= REPORT_ALPHA) fprintf(f, "within noise: too few passes to tell)");
+        else fprintf(f, "within noise, p %.2g)", mw.p);
     }
     if (!any) fprintf(f, "latency not measured");
 }
@@ -110,8 +132,9 @@ static void headlines(FILE *f, const plot_ctx *p) {
     }
     if (!n) fprintf(f, "No network with a ResNet baseline or a 4C/8C twin among the costs.\n");
     fprintf(f, "\nLatency = median of the whole forward pass (`pass` record), each network against its baseline on "
-               "the same implementation. Baseline: the ResNet with the same blocks per stage, else the one closest "
-               "in MACs.\n\n");
+               "the same implementation, with the number of passes per side, their spread and the two-sided "
+               "Mann-Whitney p (as `shiftbench compare`); \"within noise\" when p >= %g. Baseline: the ResNet "
+               "with the same blocks per stage, else the one closest in MACs.\n\n", REPORT_ALPHA);
 }
 
 static void settings(FILE *f, const plot_ctx *p) {

@@ -75,7 +75,23 @@ expect_fail 2 "unknown option '--bogus'" $SB kernel --bogus ic8ih5oc8kh1
 expect_fail 2 "cannot write $tmp/nodir/x.json" $SB kernel -o "$tmp/nodir/x.json" ic8ih5oc8kh1
 if [ ! -e "$tmp/x.json" ]; then ok; else bad "a failed run wrote its output"; fi
 echo 'ic8ih5oc8kh1 --op=shift ic18ih5 ic0ih5' >"$tmp/batch"
-expect_fail 2 "bad descriptor 'ic0ih5'" $SB kernel --batch-file "$tmp/batch"
+expect_fail 2 "$tmp/batch:1: bad descriptor 'ic0ih5'" $SB kernel --batch-file "$tmp/batch"
+# Batch files: a comment longer than any buffer stays a comment (the bad descriptor after
+# 5000 characters of it is never read), every error names FILE:LINE, a directory is refused.
+{ printf 'ic8ih5oc8kh1 #'; head -c 5000 /dev/zero | tr '\0' x; printf ' ic0ih5\n\n--op=bad\n'; } >"$tmp/long"
+expect_fail 2 "^shiftbench: error: $tmp/long:3: --op: unknown op 'bad'" $SB kernel --batch-file "$tmp/long"
+printf 'ic8ih5oc8kh1\n --conn=5\n' >"$tmp/conn"
+expect_fail 2 "$tmp/conn:2: --conn: expected 4 or 8" $SB kernel --batch-file "$tmp/conn"
+printf '\n--bogus\n' >"$tmp/tok"
+expect_fail 2 "$tmp/tok:2: unknown token '--bogus'" $SB kernel --batch-file "$tmp/tok"
+expect_fail 2 "--batch-file $tmp: not a regular file" $SB kernel --batch-file "$tmp"
+# Strict numbers: no hex, no leading space, no underflow.
+expect_fail 2 "--min-reps: expected 1..1000000, got '0x10'" $SB kernel --min-reps 0x10 ic8ih5oc8kh1
+expect_fail 2 "--seed: expected" $SB kernel --seed " 1" ic8ih5oc8kh1
+expect_fail 2 "--min-time: expected" $SB kernel --min-time 1e-400 ic8ih5oc8kh1
+expect_fail 2 "--min-time: expected" $SB kernel --min-time inf ic8ih5oc8kh1
+expect_fail 2 "knob 'width_multiplier' = 1e-300 scales the stem width 64 to 0 channels" $SB cost resnet50 --set width_multiplier=1e-300
+expect_fail 2 "--set width_multiplier: '0x1' is not a number" $SB cost resnet50 --set width_multiplier=0x1
 expect_fail 2 "$tmp/a.json.nope" $SB compare "$tmp/a.json" "$tmp/a.json.nope"
 echo '{"schema": "other"}' >"$tmp/foreign.json"
 expect_fail 2 "foreign.json: not a shiftbench results file" $SB compare "$tmp/a.json" "$tmp/foreign.json"

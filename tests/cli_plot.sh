@@ -65,7 +65,9 @@ grep -q '^multi-shift-4c-50	1	onednn	resnet50	0.598' "$d/ratio.dat" && ok || bad
 
 # the report
 r=$tmp/r/report.md
-has "$r" "# shiftbench report" "multi-shift-4c-50 vs resnet50: params −39%, MACs −40%, measured latency −25% (onednn)" \
+has "$r" "# shiftbench report" "multi-shift-4c-50 vs resnet50: params −39%, MACs −40%, measured latency −25% (onednn; n 5 vs 5 passes, p10–p90 29.20–30.80 vs 39.20–40.80 ms; p 0.0079)" \
+    "multi-shift-8c-50 vs multi-shift-4c-50: params ±0%, MACs ±0%, bytes moved ±0%, measured latency +3% (onednn; n 5 vs 5 passes, p10–p90 29.10–32.40 vs 29.20–30.80 ms; within noise, p 0.38)" \
+    "−25% (openblas; no pass samples in the files: not tested against noise)" \
     "Fixture CPU 9000" "| threads | 1 |" "accuracy not recorded" "https://pytorch.org/vision/stable/models.html" \
     "## 2. 4C vs 8C" "## 3. Per-layer latency breakdown" "## 4. FLOPs are not time" "## 5. Roofline" \
     "broken.json" "foreign.json" "](../out/cost_accuracy.png)"

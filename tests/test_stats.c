@@ -40,30 +40,44 @@ int main(void) {
     CHECK(stats_compute(one, 0, &s) == -1 && s.n == 0, "no samples");
     CHECK(isnan(stats_median(one, 0)), "median of nothing");
 
-    /* Mann-Whitney, no ties: U_a = 0, mean 12.5, var 25/12*11; z = (12.5-0.5)/sd. */
+    /* Mann-Whitney, no ties: U_a = 0, mean 12.5, var 25/12*11; z = (12.5-0.5)/sd. Exact p:
+     * the two fully separated splits of C(10, 5) = 252 (the normal approximation, 0.0122,
+     * could never go below 0.01 at 5 vs 5). */
     double a[] = { 1, 2, 3, 4, 5 }, b[] = { 6, 7, 8, 9, 10 };
     stats_mw m;
     CHECK(stats_mann_whitney(a, 5, b, 5, &m) == 0, "mw");
     CHECK_NEAR(m.u, 0);
-    CHECK_NEAR(m.p, 0.012185780355344818);
+    CHECK_NEAR(m.p, 2.0 / 252);
+    CHECK(m.exact, "exact at 5 vs 5");
     CHECK(m.z < 0, "a below b: z %g", m.z);
-    CHECK(stats_mann_whitney(b, 5, a, 5, &m) == 0 && NEAR(m.u, 25) && NEAR(m.p, 0.012185780355344818), "symmetric");
+    CHECK(stats_mann_whitney(b, 5, a, 5, &m) == 0 && NEAR(m.u, 25) && NEAR(m.p, 2.0 / 252), "symmetric");
 
     /* Ties: ranks 1 | 2 2 2 -> 3 | 3 3 3 -> 6 | 8; R_a = 13, U_a = 3, mean 8;
-     * var = 16/12 * (9 - 48/56) = 10.857142857; z = 4.5 / sqrt(var). */
+     * var = 16/12 * (9 - 48/56) = 10.857142857; z = 4.5 / sqrt(var). Exact: 20 of the 70
+     * splits of the midranks have |R - 18| >= 5. */
     double ta[] = { 1, 2, 2, 3 }, tb[] = { 2, 3, 3, 4 };
     CHECK(stats_mann_whitney(ta, 4, tb, 4, &m) == 0, "mw ties");
     CHECK_NEAR(m.u, 3);
     CHECK_NEAR(m.z, -1.365698202000489);
-    CHECK_NEAR(m.p, 0.17203370892182296);
+    CHECK_NEAR(m.p, 20.0 / 70);
 
-    /* Interleaved: U_a = 3, mean 4.5, var 5.25: not significant. */
+    /* Interleaved: U_a = 3, mean 4.5: 14 of the 20 splits are as far out, not significant. */
     double ia[] = { 1, 3, 5 }, ib[] = { 2, 4, 6 };
-    CHECK(stats_mann_whitney(ia, 3, ib, 3, &m) == 0 && NEAR(m.p, 0.6625205835400575), "interleaved p %g", m.p);
+    CHECK(stats_mann_whitney(ia, 3, ib, 3, &m) == 0 && NEAR(m.p, 0.7), "interleaved p %g", m.p);
 
     /* Everything tied: no evidence of a difference. */
     double same[] = { 1, 1 };
     CHECK(stats_mann_whitney(same, 2, same, 2, &m) == 0 && m.p == 1, "all tied p %g", m.p);
     CHECK(stats_mann_whitney(same, 0, same, 2, &m) == -1, "empty sample");
+
+    /* The floor of p: 3 vs 3 can never reach 0.01 (2/20), 5 vs 5 can (2/252); beyond the
+     * exact range the normal approximation takes over and still separates. */
+    CHECK_NEAR(stats_mw_min_p(3, 3), 0.1);
+    CHECK_NEAR(stats_mw_min_p(5, 5), 2.0 / 252);
+    CHECK(stats_mw_min_p(30, 30) < 1e-6, "min p 30 vs 30 %g", stats_mw_min_p(30, 30));
+    double big_a[30], big_b[30];
+    for (int i = 0; i < 30; i++) { big_a[i] = i; big_b[i] = i + 0.5; }
+    CHECK(stats_separate(big_a, 30, big_b, 30, 0.01, &m) == 0 && !m.exact, "interleaved 30 vs 30 within noise");
+    CHECK(stats_separate(big_a, 5, big_a + 10, 5, 0.01, &m) == 1, "separated 5 vs 5");
     return check_done("test_stats");
 }
