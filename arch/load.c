@@ -341,6 +341,10 @@ int network_load(const char *name_or_path, const ir_overrides *ov, network *net,
         set_err(err, errlen, "%s: %s", fampath, why);
         goto out;
     }
+    if (strlen(json_string_value(famname)) >= sizeof net->family) {
+        set_err(err, errlen, "%s: family name longer than %zu characters", fampath, sizeof net->family - 1);
+        goto out;
+    }
     snprintf(net->family, sizeof net->family, "%s", json_string_value(famname));
 
     knobs = json_deep_copy(defaults);
@@ -363,9 +367,14 @@ int network_load(const char *name_or_path, const ir_overrides *ov, network *net,
         if (!val) { set_err(err, errlen, "--set %s: '%s' is not %s", k, eq + 1, type_word(def)); goto out; }
         if (set_knob(knobs, defaults, "--set", k, val, err, errlen)) goto out;
     }
-    const char *slash = strrchr(net->path, '/');
-    snprintf(net->name, sizeof net->name, "%.*s", (int)strcspn(slash ? slash + 1 : net->path, "."),
-             slash ? slash + 1 : net->path);
+    const char *slash = strrchr(net->path, '/'), *stem = slash ? slash + 1 : net->path;
+    size_t stem_len = strcspn(stem, ".");
+    if (stem_len >= sizeof net->name) {   /* an error, not a name silently cut */
+        set_err(err, errlen, "%s: network name (the file name) longer than %zu characters", net->path,
+                sizeof net->name - 1);
+        goto out;
+    }
+    snprintf(net->name, sizeof net->name, "%.*s", (int)stem_len, stem);
     if (resolve(knobs, &net->knobs, err, errlen)) {
         char tmp[ERRLEN], with[256] = "";   /* name the overrides: the value may be theirs */
         snprintf(tmp, sizeof tmp, "%s", err);

@@ -38,7 +38,15 @@ static void first_line(const char *cmd, char *out, size_t len) {
 /* The commit of the source tree the binary was built in: ./shiftbench sits at the root
  * of the checkout. Checked at run time, since a compiled-in commit goes stale when an
  * object is not rebuilt; "-dirty" when tracked files differ from it. */
-static void git_commit(char *out, size_t len) {
+int context_threads_above_cores(int threads) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores <= 0 || threads <= cores) return 0;
+    fprintf(stderr, "note: --threads %d is more than the %ld online cores: threads share cores, timings are "
+                    "oversubscribed (recorded as settings.threads_above_cores)\n", threads, cores);
+    return 1;
+}
+
+void context_git_commit(char *out, size_t len) {
     char exe[PATH_MAX], cmd[PATH_MAX + 160], dirty[8];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     snprintf(out, len, "%s", SHIFTBENCH_GIT_COMMIT);
@@ -118,7 +126,7 @@ static json_t *str(const char *s) {
 json_t *context_build(void) {
     char date[32], commit[80], host[256], cpu[256];
     context_utc_time(date, sizeof date, 0);
-    git_commit(commit, sizeof commit);
+    context_git_commit(commit, sizeof commit);
     if (gethostname(host, sizeof host) != 0) snprintf(host, sizeof host, "unknown");
     host[sizeof host - 1] = 0;
     cpu_model(cpu, sizeof cpu);

@@ -15,4 +15,11 @@ json_t *context_build(void);
  * file names. Returns buf. */
 char *context_utc_time(char *buf, size_t len, int compact);
 
+/* threads above the online cores: says so in one line on stderr and returns 1 (the
+ * settings record it as threads_above_cores); else 0. */
+int context_threads_above_cores(int threads);
+
+/* The commit the binary was built from ("-dirty" with local changes), or "unknown". */
+void context_git_commit(char *out, size_t len);
+
 #endif

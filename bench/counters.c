@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <omp.h>
 #include <perfmon/pfmlib_perf_event.h>
 
 #include "../common/util.h"
@@ -34,10 +35,18 @@ typedef struct {
     int have0;                     /* the begin snapshot succeeded */
 } group;
 
-struct counters {
+/* One thread's events (perf_event_open with pid 0 counts the calling thread). */
+typedef struct {
     int n, ngroups;
     event ev[COUNTERS_MAX];
     group g[COUNTERS_MAX];
+} tcounters;
+
+/* The pool's: one set per OpenMP thread, opened on that thread; readings are sums. An
+ * event is available only when every thread could open it (no partial sums). */
+struct counters {
+    int nthreads;
+    tcounters **t;
 };
 
 static int pfm_ready(void) {
@@ -80,7 +89,7 @@ static int open_in_group(struct perf_event_attr *a, int gl, int *alone, int *err
 }
 
 /* Opens e in the group of its class (hardware / software), or alone as its own group. */
-static void open_event(counters *c, event *e, struct perf_event_attr *a, int sw, int *leader) {
+static void open_event(tcounters *c, event *e, struct perf_event_attr *a, int sw, int *leader) {
     a->size = sizeof *a;
     a->read_format = PERF_FORMAT_GROUP | PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
     a->disabled = 0;
@@ -109,12 +118,10 @@ static void open_event(counters *c, event *e, struct perf_event_attr *a, int sw,
     c->g[gi].members[c->g[gi].nr++] = (int)(e - c->ev);
 }
 
-counters *counters_open(const char *const names[], int n, char *err, size_t errlen) {
-    if (n < 0 || n > COUNTERS_MAX) {
-        set_err(err, errlen, "too many events (%d, at most %d)", n, COUNTERS_MAX);
-        return NULL;
-    }
-    counters *c = calloc(1, sizeof *c);
+static void t_close(tcounters *c);
+
+static tcounters *t_open(const char *const names[], int n, char *err, size_t errlen) {
+    tcounters *c = calloc(1, sizeof *c);
     if (!c) { set_err(err, errlen, "out of memory"); return NULL; }
     int ok = pfm_ready();
     int leader[2] = { -1, -1 };   /* [0] hardware group, [1] software group */
@@ -123,7 +130,7 @@ counters *counters_open(const char *const names[], int n, char *err, size_t errl
         *e = (event){ .fd = -1, .group = -1 };
         if (strlen(names[i]) >= sizeof e->name) {
             set_err(err, errlen, "event name too long: '%.40s...'", names[i]);
-            counters_close(c);
+            t_close(c);
             return NULL;
         }
         strcpy(e->name, names[i]);
@@ -141,7 +148,7 @@ counters *counters_open(const char *const names[], int n, char *err, size_t errl
             else
                 set_err(err, errlen, "bad event '%s': %s (list valid names with: shiftbench kernel --list-events)",
                         names[i], pfm_strerror(r));
-            counters_close(c);
+            t_close(c);
             return NULL;
         }
         int sw = a.type == PERF_TYPE_SOFTWARE;
@@ -150,19 +157,66 @@ counters *counters_open(const char *const names[], int n, char *err, size_t errl
     return c;
 }
 
-void counters_close(counters *c) {
+static void t_close(tcounters *c) {
     if (!c) return;
     for (int i = 0; i < c->n; i++)
         if (c->ev[i].fd >= 0) close(c->ev[i].fd);
     free(c);
 }
 
-int counters_count(const counters *c) { return c ? c->n : 0; }
-const char *counters_name(const counters *c, int i) { return c->ev[i].name; }
-const char *counters_reason(const counters *c, int i) { return c->ev[i].reason[0] ? c->ev[i].reason : NULL; }
+counters *counters_open(const char *const names[], int n, char *err, size_t errlen) {
+    if (n < 0 || n > COUNTERS_MAX) {
+        set_err(err, errlen, "too many events (%d, at most %d)", n, COUNTERS_MAX);
+        return NULL;
+    }
+    counters *c = calloc(1, sizeof *c);
+    int nt = omp_get_max_threads();
+    if (!c || !(c->t = calloc((size_t)nt, sizeof *c->t))) {
+        free(c);
+        set_err(err, errlen, "out of memory");
+        return NULL;
+    }
+    c->nthreads = nt;
+    if (!(c->t[0] = t_open(names, n, err, errlen))) { counters_close(c); return NULL; }   /* bad names */
+    /* The pool's other threads open their own: libgomp keeps the same threads for every
+     * later parallel region of this size (ours, OpenBLAS's and oneDNN's). */
+    if (nt > 1) {
+#pragma omp parallel num_threads(nt)
+        {
+            int tid = omp_get_thread_num();
+            char werr[ERRLEN];
+            if (tid) c->t[tid] = t_open(names, n, werr, sizeof werr);
+        }
+    }
+    for (int k = 1; k < nt; k++) {
+        tcounters *w = c->t[k];
+        for (int i = 0; i < n; i++) {
+            event *e = &c->t[0]->ev[i];
+            if (e->reason[0]) continue;
+            if (!w) snprintf(e->reason, sizeof e->reason, "pool thread %d: out of memory", k);
+            else if (w->ev[i].reason[0]) snprintf(e->reason, sizeof e->reason, "pool thread %d: %s", k, w->ev[i].reason);
+        }
+    }
+    return c;
+}
+
+void counters_close(counters *c) {
+    if (!c) return;
+    for (int k = 0; c->t && k < c->nthreads; k++) t_close(c->t[k]);
+    free(c->t);
+    free(c);
+}
+
+int counters_count(const counters *c) { return c ? c->t[0]->n : 0; }
+int counters_threads(const counters *c) { return c ? c->nthreads : 0; }
+const char *counters_name(const counters *c, int i) { return c->t[0]->ev[i].name; }
+const char *counters_reason(const counters *c, int i) {
+    const event *e = &c->t[0]->ev[i];
+    return e->reason[0] ? e->reason : NULL;
+}
 
 /* A group whose read failed: its events become unavailable for good, with the reason. */
-static void group_failed(counters *c, group *g, const char *why) {
+static void group_failed(tcounters *c, group *g, const char *why) {
     for (int k = 0; k < g->nr; k++) {
         event *e = &c->ev[g->members[k]];
         snprintf(e->reason, sizeof e->reason, "read failed during the run: %s", why);
@@ -175,7 +229,7 @@ static void group_failed(counters *c, group *g, const char *why) {
 }
 
 /* Reads one group: buf = { nr, time_enabled, time_running, value[nr] }. */
-static int group_read(counters *c, group *g, uint64_t *buf) {
+static int group_read(tcounters *c, group *g, uint64_t *buf) {
     if (g->fd < 0 || g->nr == 0) return -1;
     size_t want = (3 + (size_t)g->nr) * sizeof *buf;
     ssize_t got = read(g->fd, buf, want);
@@ -187,8 +241,7 @@ static int group_read(counters *c, group *g, uint64_t *buf) {
     return -1;
 }
 
-void counters_begin(counters *c) {
-    if (!c) return;
+static void t_begin(tcounters *c) {
     uint64_t buf[3 + COUNTERS_MAX];
     for (int gi = 0; gi < c->ngroups; gi++) {
         group *g = &c->g[gi];
@@ -200,19 +253,51 @@ void counters_begin(counters *c) {
     }
 }
 
-void counters_end(counters *c, counter_reading *out) {
-    if (!c) return;
-    for (int i = 0; i < c->n; i++) out[i] = (counter_reading){ 0 };
+/* Adds one thread's deltas to out. A worker that never ran in the interval (enabled 0)
+ * adds 0; one that ran but was never scheduled on the PMU (running 0) leaves no value. */
+static void t_end(tcounters *c, counter_reading *out, int master) {
     uint64_t buf[3 + COUNTERS_MAX];
     for (int gi = 0; gi < c->ngroups; gi++) {
         group *g = &c->g[gi];
-        if (!g->have0 || group_read(c, g, buf) != 0) continue;
-        double de = (double)(buf[1] - g->e0), dr = (double)(buf[2] - g->r0);
-        if (dr <= 0) continue;   /* never scheduled in this interval: no value, not 0 */
-        for (int k = 0; k < g->nr; k++) {
-            double dv = (double)(buf[3 + k] - c->ev[g->members[k]].v0);
-            out[g->members[k]] = (counter_reading){ dv * (de / dr), de, dr, 1 };
+        if (!g->have0 || group_read(c, g, buf) != 0) {
+            for (int k = 0; k < g->nr; k++) out[g->members[k]].ok = -1;
+            continue;
         }
+        double de = (double)(buf[1] - g->e0), dr = (double)(buf[2] - g->r0);
+        for (int k = 0; k < g->nr; k++) {
+            counter_reading *o = &out[g->members[k]];
+            if (dr <= 0) {
+                if (de > 0 || master) o->ok = -1;   /* never scheduled in this interval: no value, not 0 */
+                continue;
+            }
+            double dv = (double)(buf[3 + k] - c->ev[g->members[k]].v0);
+            o->value += dv * (de / dr);
+            o->enabled += de;
+            o->running += dr;
+            if (o->ok == 0) o->ok = 1;
+        }
+    }
+}
+
+void counters_begin(counters *c) {
+    if (!c) return;
+    for (int k = 0; k < c->nthreads; k++)
+        if (c->t[k]) t_begin(c->t[k]);
+}
+
+void counters_end(counters *c, counter_reading *out) {
+    if (!c) return;
+    int n = counters_count(c);
+    for (int i = 0; i < n; i++) out[i] = (counter_reading){ 0 };
+    for (int k = 0; k < c->nthreads; k++)
+        if (c->t[k]) t_end(c->t[k], out, k == 0);
+    for (int i = 0; i < n; i++) {
+        /* a read that failed on a worker makes the event unavailable for good, too */
+        for (int k = 1; k < c->nthreads && !c->t[0]->ev[i].reason[0]; k++)
+            if (c->t[k] && c->t[k]->ev[i].reason[0])
+                snprintf(c->t[0]->ev[i].reason, sizeof c->t[0]->ev[i].reason, "pool thread %d: %s", k,
+                         c->t[k]->ev[i].reason);
+        if (out[i].ok < 0 || c->t[0]->ev[i].reason[0]) out[i] = (counter_reading){ 0 };
     }
 }
 
@@ -220,11 +305,12 @@ void counters_summarize(const counters *c, const counter_reading *r, int reps, c
     int n = counters_count(c);
     double *v = malloc(sizeof(double) * 3 * (size_t)(reps > 0 ? reps : 1));
     for (int i = 0; i < n; i++) {
-        const event *e = &c->ev[i];
+        const event *e = &c->t[0]->ev[i];
         counter_stat *s = &out[i];
         memset(s, 0, sizeof *s);
         snprintf(s->name, sizeof s->name, "%s", e->name);
         s->levels = e->kernel ? "user+kernel" : "user";
+        s->threads = c->nthreads;
         if (e->reason[0]) { snprintf(s->reason, sizeof s->reason, "%s", e->reason); continue; }
         if (!v) { snprintf(s->reason, sizeof s->reason, "out of memory"); continue; }
         int m = 0;
@@ -284,7 +370,8 @@ int counters_list_events(FILE *f) {
     return 0;
 }
 
-void counters_fail_for_test(counters *c, int i) {
+void counters_fail_for_test(counters *pool, int i) {
+    tcounters *c = pool->t[0];
     event *e = &c->ev[i];
     if (e->group < 0) return;
     group *g = &c->g[e->group];

@@ -2,10 +2,11 @@
  * names encoded by libpfm4). An event that cannot be counted on this machine is kept,
  * marked unavailable with its reason: a counter is never reported as a stale or 0 value.
  *
- * Scope: the calling thread only (pid 0, no inherit). OpenMP worker threads are not
- * counted: inherit only follows threads created after the open, and libgomp keeps its
- * pool alive between parallel regions. With --threads > 1 the values are the master
- * thread's share (it takes part in every parallel region). */
+ * Scope: every thread of the OpenMP pool, as `perf stat` counts a process. inherit only
+ * follows threads created after the open and libgomp keeps its pool alive between
+ * parallel regions, so each pool thread opens its own events (pid 0) inside a parallel
+ * region of the pool's size; a reading is the sum over the threads (task-clock on two
+ * busy threads is twice the wall time). */
 #ifndef SHIFTBENCH_COUNTERS_H
 #define SHIFTBENCH_COUNTERS_H
 
@@ -35,13 +36,15 @@ typedef struct {
     int scaled;               /* some interval was multiplexed (running < enabled) */
     int reps;                 /* intervals that counted */
     const char *levels;       /* "user" or "user+kernel" */
+    int threads;              /* pool threads counted (summed) */
 } counter_stat;
 
 /* The events `shiftbench kernel` and `net` count unless told otherwise. */
 extern const char *const counters_default_events[];
 extern const int counters_default_count;
 
-/* Encodes and opens every event for the calling thread. Hardware events count user level
+/* Encodes and opens every event on every thread of the OpenMP pool (its size now:
+ * runtime_set_threads first). Hardware events count user level
  * only (PFM_PLM3); software events user+kernel when allowed (context switches and page
  * faults happen in the kernel), else user. Returns NULL with a one-line error in err for
  * an unknown or malformed event name or too many events; an event that merely cannot be
@@ -50,6 +53,7 @@ counters *counters_open(const char *const names[], int n, char *err, size_t errl
 void counters_close(counters *c);   /* NULL is fine */
 
 int counters_count(const counters *c);
+int counters_threads(const counters *c);   /* the pool threads counted: omp_get_max_threads() at open */
 const char *counters_name(const counters *c, int i);
 const char *counters_reason(const counters *c, int i);   /* NULL while available */
 

@@ -42,7 +42,7 @@ typedef struct {
     const char *events[COUNTERS_MAX];
     int nevents;
     const char *out;
-    int peak;
+    int peak, threads_above_cores;
     job *jobs;
     int njobs;
     char impl_buf[4096], events_buf[4096];   /* what impls / events point into */
@@ -365,6 +365,7 @@ static json_t *settings_json(const kopts *k) {
     json_object_set_new(s, "relu", json_boolean(k->relu));
     json_object_set_new(s, "batch", json_integer(k->jobs[0].d.n));
     json_object_set_new(s, "threads", json_integer(k->threads));
+    json_object_set_new(s, "threads_above_cores", json_boolean(k->threads_above_cores));
     json_object_set_new(s, "min_time_s", json_real(k->mo.min_time));
     json_object_set_new(s, "min_reps", json_integer(k->mo.min_reps));
     json_object_set_new(s, "max_reps", json_integer(k->mo.max_reps));
@@ -386,8 +387,28 @@ static void default_path(const kopts *k, char *path, size_t len) {
     results_default_path(path, len, "kernel", name, impl, (int)k->threads, k->jobs[0].d.n);
 }
 
+/* Before anything runs, as `net` does: the largest descriptor's tensors must fit in 90 %
+ * of the available memory (a job the machine cannot hold would swap or be killed). */
+static int check_memory(const kopts *k) {
+    uint64_t avail = mem_available();
+    for (int i = 0; avail && i < k->njobs; i++) {
+        const op_desc *d = &k->jobs[i].d;
+        size_t in = op_in_count(d), total = 0, bytes;
+        size_t parts[] = { in, d->kind == OP_ADD ? in : 0, op_out_count(d), op_weight_count(d), op_bias_count(d) };
+        for (size_t p = 0; p < sizeof parts / sizeof *parts; p++)
+            if (total + parts[p] < total) total = SIZE_MAX; else total += parts[p];
+        if (mul_size(total, sizeof(float), &bytes) || bytes > avail / 10 * 9)
+            return fail_msg("%s needs %.2f GB for its tensors, more than the %.2f GB available", k->jobs[i].name,
+                            (double)total * sizeof(float) / 1e9, avail / 1e9);
+    }
+    return 0;
+}
+
 static int run_all(kopts *k) {
     char path[4096], err[ERRLEN];
+    int rc = check_memory(k);
+    if (rc) return rc;
+    if (k->threads) k->threads_above_cores = context_threads_above_cores((int)k->threads);
     runtime_set_threads((int)k->threads);
     k->threads = runtime_threads();   /* 0 meant all cores */
     if (k->out) snprintf(path, sizeof path, "%s", k->out);
@@ -446,8 +467,10 @@ static int run_all(kopts *k) {
     json_decref(peak);
     int stopped = interrupted();
     results_set_complete(doc, !stopped);
-    int rc = 0;
-    if (!measured && !stopped) {
+    if (!measured && stopped) {
+        fprintf(stderr, "shiftbench: interrupted before anything was measured; nothing written\n");
+        rc = EXIT_INTERRUPTED;
+    } else if (!measured) {
         rc = fail_msg("nothing was measured: every implementation was skipped (see the notes above)");
     } else if (results_write(doc, path, err, sizeof err)) {
         rc = fail_run("%s", err);

@@ -6,6 +6,8 @@
 #include "../common/util.h"
 #include "../kernels/runtime.h"
 #include "commands.h"
+#include "context.h"
+#include "results.h"
 
 static const struct {
     const char *name;
@@ -27,13 +29,20 @@ static void usage(FILE *f) {
                "Cost and speed of shift-based ResNets (see README.md).\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].about);
-    fprintf(f, "\n  --keep-openblas-core  keep OpenBLAS's own core choice even when it is a fallback\n");
+    fprintf(f, "\n  --keep-openblas-core  keep OpenBLAS's own core choice even when it is a fallback\n"
+               "  --version             the commit this binary was built from and the results version\n");
 }
 
 int main(int argc, char **argv) {
     int i = 1, keep = 0;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return 0; }
+        if (!strcmp(argv[i], "--version")) {
+            char commit[80];
+            context_git_commit(commit, sizeof commit);
+            printf("shiftbench commit %s (writes %s version %d)\n", commit, RESULTS_SCHEMA, RESULTS_VERSION);
+            return 0;
+        }
         else if (!strcmp(argv[i], "--keep-openblas-core")) keep = 1;
         else return fail_msg("unknown option '%s' (see shiftbench --help)", argv[i]);
     }

@@ -40,7 +40,7 @@ static void usage(FILE *f) {
         "                      [--resolution N] [--set KNOB=VALUE]... [--min-time S] [--min-reps N]\n"
         "                      [--warmup N] [--cold] [--events LIST|none] [--seed N] [-o FILE|-]\n"
         "                      [--weights FILE.safetensors [--bn-eps E]] [--input FILE.npy]\n"
-        "                      [--output FILE.npy]\n\n"
+        "                      [--output FILE.npy] [--peak FILE | --no-peak] [--max-reps N]\n\n"
         "Builds NET (a name under arch/ or an arch file) with seeded random weights, runs forward\n"
         "passes and times every layer inside the pass, then the pass alone. Prints a per-layer\n"
         "table and writes results JSON (results/SCHEMA.md) to results/ or FILE (- = stdout).\n\n"
@@ -61,7 +61,9 @@ static void usage(FILE *f) {
         "  --bn-eps E     the BN epsilon for folding (default 1e-5, PyTorch's)\n"
         "  --input F      the input batch: a float32 .npy of shape [N, 3, H, W] (PyTorch's NCHW;\n"
         "                 N = --batch, H = W = --resolution); default: seeded random\n"
-        "  --output F     write the logits of the input, float32 .npy [N, classes]\n");
+        "  --output F     write the logits of the input, float32 .npy [N, classes]\n"
+        "  --peak FILE    %% of peak against the peak results file FILE (shiftbench peak -o FILE)\n"
+        "  --no-peak      no %% of peak (default: a brief FMA peak measurement first)\n");
 }
 
 /* The options that take a value (the others are flags or the network). */
@@ -205,7 +207,6 @@ static json_t *settings_json(const net_args *a, const executor *ex, int threads)
     return s;
 }
 
-/* The table for people: on stdout, or on stderr when the JSON goes to stdout. */
 static isa_level step_level(const executor *ex, int i) {
     return peak_run_level(ex->steps[i].k.impl->impl, kernel_info(&ex->steps[i].k));
 }
@@ -215,15 +216,19 @@ static double step_peak(const executor *ex, int i, const cost *costs, const json
     return peak && costs[i].macs ? peak_gflops_at(peak, step_level(ex, i)) : 0;
 }
 
+/* The table for people: on stdout, or on stderr when the JSON goes to stdout. Only the
+ * layers that were timed: an interrupted run shows no zeros and no implementation for a
+ * layer it never measured. */
 static void print_table(FILE *f, const executor *ex, const net_timing *t, const cost *costs, const json_t *peaks) {
     double sum = 0;
-    for (int i = 0; i < ex->nsteps; i++) sum += t->step[i].stats.median;
+    for (int i = 0; i < ex->nsteps; i++) sum += t->step[i].n ? t->step[i].stats.median : 0;
     double pass = t->pass.n ? t->pass.stats.median : sum;
     fprintf(f, "%-26s %-9s %-9s %-24s %10s %6s %9s %7s\n", "layer", "kind", "impl", "impl info", "median ms", "% pass",
            "GFLOP/s", peaks ? "% peak" : "");
-    int above = 0;
+    int above = 0, untimed = 0;
     for (int i = 0; i < ex->nsteps; i++) {
         const exec_step *st = &ex->steps[i];
+        if (!t->step[i].n) { untimed++; continue; }
         double m = t->step[i].stats.median, gf = m > 0 ? costs[i].flops / m / 1e9 : 0, peak = step_peak(ex, i, costs, peaks);
         char pk[16] = "";
         if (peak > 0) {
@@ -237,13 +242,18 @@ static void print_table(FILE *f, const executor *ex, const net_timing *t, const 
     if (peaks) fprintf(f, "%% peak: executed FLOPs (no padding taps, no shifted zero rows) against the FMA peak of the "
                           "ISA level each step ran at\n");
     peak_footnote(f, above);
+    if (untimed) fprintf(f, "(%d layer%s not timed: interrupted)\n", untimed, untimed == 1 ? "" : "s");
     if (!t->pass.n) {
-        fprintf(f, "sum of layer medians %.3f ms over %d passes; whole pass not timed (interrupted)\n", 1e3 * sum, t->reps);
+        fprintf(f, "sum of layer medians %.3f ms over %d pass%s; whole pass not timed (interrupted)\n", 1e3 * sum,
+                t->reps, t->reps == 1 ? "" : "es");
         return;
     }
-    fprintf(f, "sum of layer medians %.3f ms; whole pass median %.3f ms (p10 %.3f, p90 %.3f, %d passes); "
-           "per-layer timing overhead %+.1f%%\n", 1e3 * sum, 1e3 * pass, 1e3 * t->pass.stats.p10, 1e3 * t->pass.stats.p90,
-           t->pass.n, pass > 0 ? 100 * (sum - pass) / pass : 0);
+    double over = pass > 0 ? 100 * (sum - pass) / pass : 0;
+    fprintf(f, "sum of layer medians %.3f ms; whole pass median %.3f ms (p10 %.3f, p90 %.3f, %d pass%s); "
+           "per-layer timing overhead %+.1f%%%s\n", 1e3 * sum, 1e3 * pass, 1e3 * t->pass.stats.p10, 1e3 * t->pass.stats.p90,
+           t->pass.n, t->pass.n == 1 ? "" : "es", over,
+           over < 0 ? " (negative: the layers' medians sum to less than the whole pass's median; medians do not add, "
+                      "and a few slow passes raise the pass's more than any layer's)" : "");
 }
 
 /* --input: a float32 .npy [N, 3, H, W] matching the network's input, as NHWC. NULL with
@@ -291,6 +301,7 @@ int cmd_net(int argc, char **argv) {
     checkpoint ck = { 0 };
     float *input = NULL, *logits = NULL;
 
+    int above = a.threads ? context_threads_above_cores(a.threads) : 0;
     runtime_set_threads(a.threads);
     int threads = runtime_threads();
     if (a.out) snprintf(path, sizeof path, "%s", a.out);
@@ -375,10 +386,16 @@ int cmd_net(int argc, char **argv) {
         goto out;
     }
     if (isatty(2)) fputc('\n', stderr);
+    if (!t.reps && !t.pass.n) {   /* no table of zeros, no file of nothing */
+        fprintf(stderr, "shiftbench: interrupted before anything was measured; nothing written\n");
+        rc = EXIT_INTERRUPTED;
+        goto out;
+    }
 
     json_t *context = context_build();
     if (peak) json_object_set(context, "peak", peak);
     json_object_set_new(context, "settings", settings_json(&a, &ex, threads));
+    json_object_set_new(json_object_get(context, "settings"), "threads_above_cores", json_boolean(above));
     json_t *events = json_object_get(json_object_get(context, "settings"), "events");
     for (int i = 0; i < counters_count(ctr); i++) json_array_append_new(events, json_string(counters_name(ctr, i)));
     doc = results_new("net", context);

@@ -61,6 +61,7 @@ json_t *results_counters_json(const counter_stat *s, int n) {
             json_object_set_new(e, "scaled", json_boolean(s[i].scaled));
             json_object_set_new(e, "reps", json_integer(s[i].reps));
             json_object_set_new(e, "levels", json_string(s[i].levels));
+            json_object_set_new(e, "threads", json_integer(s[i].threads));
         } else {
             json_object_set_new(e, "unavailable", json_string(s[i].reason));
         }

@@ -140,6 +140,10 @@ int pl_run_from_json(const json_t *doc, const char *path, pl_run *r, char *err, 
             pl_run_free(r);
             return set_err(err, errlen, "%s: record %zu has no \"name\"", path, i);
         }
+        if (strlen(lname) >= sizeof L->name) {   /* an error, not a name silently cut */
+            pl_run_free(r);
+            return set_err(err, errlen, "%s: record %zu: name longer than %zu characters", path, i, sizeof L->name - 1);
+        }
         copy_str(L->name, sizeof L->name, lname);
         copy_str(L->kind, sizeof L->kind, str(rec, "kind"));
         L->cat = pl_cat_of_kind(L->kind);

@@ -1,7 +1,9 @@
 /* Counters: software events count, hardware events are either counted or unavailable
  * with a reason (never 0 for lack of a PMU), unknown names are errors. No timing asserts. */
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../bench/counters.h"
 #include "../common/util.h"
@@ -13,6 +15,18 @@ static void busy(void) {
     double x = 0;
     for (long i = 0; i < 20000000; i++) x += (double)i * 0.5;
     sink = x;
+}
+
+static double thread_cpu(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static double spin(void) {   /* thread-safe work: nothing shared */
+    volatile double x = 0;
+    for (long i = 0; i < 1000000; i++) x += (double)i * 0.5;
+    return x;
 }
 
 /* Every event: available with a value, or unavailable with a non-empty reason. */
@@ -86,6 +100,29 @@ int main(void) {
     const char *bad2[] = { "perf::task-clock:nosuchattr" };
     c = counters_open(bad2, 1, err, sizeof err);
     CHECK(!c && strstr(err, "task-clock:nosuchattr"), "malformed: %s", c ? "(opened)" : err);
+    counters_close(c);
+
+    /* Every thread of the pool is counted: each of 2 threads spins until its own CPU clock
+     * says 0.2 s; task-clock must be their sum (not the calling thread's 0.2 s alone).
+     * Thread CPU time, not wall time: the bound holds on a loaded machine too. */
+    omp_set_num_threads(2);
+    const char *tc1[] = { "perf::task-clock" };
+    c = counters_open(tc1, 1, err, sizeof err);
+    CHECK(c && counters_threads(c) == 2, "2 pool threads: %s", c ? "" : err);
+    if (c && !counters_reason(c, 0)) {
+        double cpu[2] = { 0, 0 };
+        counters_begin(c);
+#pragma omp parallel num_threads(2)
+        {
+            double t0 = thread_cpu();
+            while (thread_cpu() - t0 < 0.2) spin();
+            cpu[omp_get_thread_num() & 1] = thread_cpu() - t0;
+        }
+        counters_end(c, r);
+        double sum = (cpu[0] + cpu[1]) * 1e9;
+        CHECK(r[0].ok && r[0].value > 1.5 * cpu[0] * 1e9 && r[0].value > 0.8 * sum && r[0].value < 1.25 * sum,
+              "task-clock %g ns over 2 threads, their CPU times %g + %g ns", r[0].value, cpu[0] * 1e9, cpu[1] * 1e9);
+    }
     counters_close(c);
 
     c = counters_open(NULL, 0, err, sizeof err);
