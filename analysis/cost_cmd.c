@@ -25,9 +25,11 @@ typedef struct {
 static void usage(FILE *f) {
     fprintf(f,
         "usage: shiftbench cost [--format table|json|csv] [--layers|--stages] [--batch N]\n"
-        "                       [--resolution N] [--set KNOB=VALUE]... [--fused] [--all] NET...\n\n"
+        "                       [--resolution N] [--set KNOB=VALUE]... [--fused] [--all]\n"
+        "                       [--baseline NET] NET...\n\n"
         "Parameters, MACs, FLOPs, bytes moved and receptive field of each network, side by\n"
-        "side with ratios to the first. NET is a name under arch/ or a path to an arch file.\n"
+        "side with ratios to a baseline: --baseline NET, else the first NET named, else\n"
+        "(--all alone) resnet50. NET is a name under arch/ or a path to an arch file.\n"
         "MAC = one multiply-add; FLOP = 2 x MAC for conv/fc plus per-element costs of the\n"
         "other ops (README); bytes = compulsory fp32 traffic (inputs + weights + outputs) of\n"
         "each layer apart; fused = what reaches memory when the steps of `net --impl own`\n"
@@ -39,7 +41,8 @@ static void usage(FILE *f) {
         "  --batch N, --resolution N             same as --set batch=N / resolution=N\n"
         "  --set K=V      override a knob of the arch file (e.g. blocks=2,3,4,2)\n"
         "  --fused        list the steps that run (the fusion pass's plan for --impl own)\n"
-        "  --all          every named network under arch/\n");
+        "  --all          every named network under arch/\n"
+        "  --baseline NET the network the ratio columns divide by (costed too if not listed)\n");
 }
 
 /* "25,557,032" */
@@ -83,20 +86,24 @@ static void zero_mac_ops(const costed *c, int counts[OP_COUNT], uint64_t bytes[O
     }
 }
 
-static void print_table(costed *cs, int n, detail_t detail) {
-    char b1[32], b2[32];
-    const costed *base = &cs[0];
-    printf("%-22s %13s %6s %10s %6s %10s %10s %10s %9s %9s %8s  %s\n", "network", "params", "x", "GMACs", "x",
+static void print_table(costed *cs, int n, int b, detail_t detail) {
+    char b1[32], b2[32], hp[96], hm[96];
+    const costed *base = &cs[b];
+    /* Each ratio column is headed with what it divides: "params / resnet50". */
+    snprintf(hp, sizeof hp, "params / %s", base->net.name);
+    snprintf(hm, sizeof hm, "MACs / %s", base->net.name);
+    int wp = (int)strlen(hp), wm = (int)strlen(hm);
+    printf("%-22s %13s %*s %10s %*s %10s %10s %10s %9s %9s %8s  %s\n", "network", "params", wp, hp, "GMACs", wm, hm,
            "exec GMACs", "GFLOPs", "MB moved", "MB fused", "MB block", "RF (px)", "RF shape (squareness: 0 diamond, 1 square)");
     for (int i = 0; i < n; i++) {
         const cost *t = &cs[i].cost.total;
         rf_summary s = rf_summarize(&cs[i].rf[last_block_out(&cs[i].net)]);
-        printf("%-22s %13s %6.2f %10.3f %6.2f %10.3f %10.3f %10.1f %9.1f %9.1f %8lld  %s (%.2f)\n", cs[i].net.name,
-               grouped(t->params, b1), ratio(t->params, base->cost.total.params), t->macs / 1e9,
+        printf("%-22s %13s %*.2f %10.3f %*.2f %10.3f %10.3f %10.1f %9.1f %9.1f %8lld  %s (%.2f)\n", cs[i].net.name,
+               grouped(t->params, b1), wp, ratio(t->params, base->cost.total.params), t->macs / 1e9, wm,
                ratio(t->macs, base->cost.total.macs), t->exec_macs / 1e9, t->flops / 1e9, t->bytes / 1e6,
                cs[i].bytes_steps / 1e6, cs[i].bytes_blocks / 1e6, (long long)s.height, s.shape, s.squareness);
     }
-    printf("(batch %d, %dx%d input; x = ratio to %s; exec = executed MACs; RF at the last block's output)\n",
+    printf("(batch %d, %dx%d input; ratios to %s; exec = executed MACs; RF at the last block's output)\n",
            base->net.knobs.batch, base->net.knobs.resolution, base->net.knobs.resolution, base->net.name);
     for (int i = 0; i < n && detail != DETAIL_NETWORK; i++) {
         const costed *c = &cs[i];
@@ -241,15 +248,15 @@ static json_t *network_cost_json(const costed *c, int with_layers, int with_step
     return o;
 }
 
-static int print_json(costed *cs, int n, int with_steps) {
+static int print_json(costed *cs, int n, int b, int with_steps) {
     json_t *nets = json_array();
     for (int i = 0; i < n; i++) {
         json_t *o = network_cost_json(&cs[i], 1, with_steps);
-        json_object_set_new(o, "ratio_to_first", json_pack("{s:f,s:f,s:f,s:f}",
-            "params", ratio(cs[i].cost.total.params, cs[0].cost.total.params),
-            "macs", ratio(cs[i].cost.total.macs, cs[0].cost.total.macs),
-            "flops", ratio(cs[i].cost.total.flops, cs[0].cost.total.flops),
-            "bytes", ratio(cs[i].cost.total.bytes, cs[0].cost.total.bytes)));
+        json_object_set_new(o, "ratio_to_baseline", json_pack("{s:s,s:f,s:f,s:f,s:f}", "baseline", cs[b].net.name,
+            "params", ratio(cs[i].cost.total.params, cs[b].cost.total.params),
+            "macs", ratio(cs[i].cost.total.macs, cs[b].cost.total.macs),
+            "flops", ratio(cs[i].cost.total.flops, cs[b].cost.total.flops),
+            "bytes", ratio(cs[i].cost.total.bytes, cs[b].cost.total.bytes)));
         json_array_append_new(nets, o);
     }
     json_t *doc = json_pack("{s:s,s:i,s:{s:s,s:s,s:s,s:s,s:s},s:o}", "schema", "shiftbench-cost", "version", 1, "units",
@@ -283,7 +290,8 @@ int cmd_cost(int argc, char **argv) {
     fmt_t fmt = FMT_TABLE;
     detail_t detail = DETAIL_NETWORK;
     ir_overrides ov = { 0 };
-    char *names[256], setbuf[2][64], **all = NULL;
+    char *names[257], setbuf[2][64], **all = NULL;
+    const char *baseline = NULL;
     int nnames = 0, nall = 0, with_steps = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -292,6 +300,10 @@ int cmd_cost(int argc, char **argv) {
         else if (!strcmp(a, "--stages")) detail = DETAIL_STAGES;
         else if (!strcmp(a, "--fused")) with_steps = 1;
         else if (!strcmp(a, "--all")) { if (!all) nall = arch_list(&all); }
+        else if (!strcmp(a, "--baseline")) {
+            if (i + 1 >= argc) return fail_msg("--baseline needs a network");
+            baseline = argv[++i];
+        }
         else if (!strcmp(a, "--format") || !strcmp(a, "--set") || !strcmp(a, "--batch") || !strcmp(a, "--resolution")) {
             if (i + 1 >= argc) return fail_msg("%s needs a value", a);
             const char *v = argv[++i];
@@ -313,9 +325,11 @@ int cmd_cost(int argc, char **argv) {
         else if (nnames < 256) names[nnames++] = argv[i];
         else return fail_msg("too many networks");
     }
+    int named = nnames;
     for (int i = 0; i < nall && nnames < 256; i++) names[nnames++] = all[i];
     if (!nnames) return fail_msg("cost: name at least one network (or --all); see shiftbench cost --help");
-    costed *cs = calloc((size_t)nnames, sizeof *cs);
+    if (!baseline && !named && nall) baseline = "resnet50";   /* --all alone: the ResNet they replace */
+    costed *cs = calloc((size_t)nnames + 1, sizeof *cs);   /* + a --baseline not among them */
     int rc = cs ? 0 : fail_msg("out of memory"), done = 0;
     char err[ERRLEN];
     for (; !rc && done < nnames; done++) {
@@ -336,11 +350,27 @@ int cmd_cost(int argc, char **argv) {
             break;
         }
     }
+    /* The baseline: by name (or path) among the costed, else costed as one more. */
+    int b = 0;
+    if (!rc && baseline) {
+        for (b = 0; b < nnames && strcmp(names[b], baseline) && strcmp(cs[b].net.name, baseline); b++) continue;
+        if (b == nnames) {
+            costed *c = &cs[b];
+            if (network_load(baseline, &ov, &c->net, err, sizeof err) || network_cost_of(&c->net, &c->cost, err, sizeof err) ||
+                !(c->rf = receptive_fields(&c->net))) {
+                network_free(&c->net);
+                network_cost_free(&c->cost);
+                rc = fail_msg("--baseline: %s", err);
+            } else {
+                done++;
+            }
+        }
+    }
     if (!rc) {
-        if (fmt == FMT_JSON) rc = print_json(cs, nnames, with_steps);
+        if (fmt == FMT_JSON) rc = print_json(cs, nnames, b, with_steps);
         else if (fmt == FMT_CSV) print_csv(cs, nnames);
         else {
-            print_table(cs, nnames, detail);
+            print_table(cs, nnames, b, detail);
             for (int i = 0; i < nnames && with_steps; i++) print_steps(&cs[i]);
         }
     }

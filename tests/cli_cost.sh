@@ -36,6 +36,18 @@ assert sum(s["bytes"] for s in steps) == n["bytes_fused"]
 assert n["bytes_blocks"] <= n["bytes_fused"] < n["bytes"]
 ' && ok || bad "--fused json: steps cover the layers and add up to bytes_fused"
 expect_ok $SB cost --all
+# --all compares with resnet50 (not the alphabetically first file); --baseline NET; the ratio
+# columns say what they divide by.
+out=$($SB cost --all)
+if printf '%s\n' "$out" | grep -q 'params / resnet50 .* MACs / resnet50' &&
+   printf '%s\n' "$out" | grep -qE '^resnet50 +25,557,032 +1\.00 ' && printf '%s\n' "$out" | grep -q 'ratios to resnet50;'; then ok
+else bad "cost --all baseline: $(printf '%s\n' "$out" | head -n 3)"; fi
+if $SB cost --baseline resnet101 resnet50 | grep -qE '^resnet50 +25,557,032 +0\.57 '; then ok; else bad "--baseline resnet101"; fi
+if $SB cost --format json --baseline resnet50 resnet26 | python3 -c '
+import json, sys
+r = json.load(sys.stdin)["networks"][0]["ratio_to_baseline"]
+assert r["baseline"] == "resnet50" and 0.5 < r["params"] < 0.7, r'; then ok; else bad "json ratio_to_baseline"; fi
+expect_fail 2 "--baseline: unknown network 'nope'" $SB cost --baseline nope resnet50
 expect_ok $SB cost arch/resnet26.json
 expect_ok $SB cost --help
 
