@@ -252,6 +252,14 @@ int exec_step_cost(const executor *ex, int i, cost *c) {
     return fused_cost(ex->net, layers, 1 + st->nfused, c);
 }
 
+uint64_t exec_step_bytes_apart(const executor *ex, int i) {
+    const exec_step *st = &ex->steps[i];
+    cost c;
+    uint64_t b = layer_cost(&ex->net->layers[st->layer], &c) ? 0 : c.bytes;
+    for (int f = 0; f < st->nfused; f++) b += layer_cost(&ex->net->layers[st->fused[f]], &c) ? 0 : c.bytes;
+    return b;
+}
+
 void exec_run_step(executor *ex, int i) {
     exec_step *st = &ex->steps[i];
     kernel_run(&st->k, ex->buf[st->in], st->in2 >= 0 ? ex->buf[st->in2] : NULL, ex->buf[st->out]);

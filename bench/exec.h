@@ -65,6 +65,9 @@ void exec_free(executor *ex);
 
 /* The analytic cost of what step i executes: its IR layers, fused (analysis/cost.h). */
 int exec_step_cost(const executor *ex, int i, cost *c);
+/* The compulsory traffic of step i's IR layers run apart (each layer's inputs, weights and
+ * outputs): what the step's fusion saves is this less exec_step_cost's bytes. */
+uint64_t exec_step_bytes_apart(const executor *ex, int i);
 
 /* The implementations --impl accepts, for messages: "ref, own, openblas, onednn, best". */
 const char *exec_impl_names(void);

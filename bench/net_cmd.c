@@ -406,15 +406,18 @@ int cmd_net(int argc, char **argv) {
     json_object_set_new(netj, "knobs", ir_knobs_json(&net.knobs));
     json_object_set_new(doc, "network", netj);
     if (!(costs = calloc((size_t)ex.nsteps, sizeof *costs))) { rc = fail_msg("out of memory"); goto out; }
+    uint64_t bytes_fused = 0;   /* what the steps move, fused as they run */
+    for (int i = 0; i < ex.nsteps; i++) bytes_fused += exec_step_cost(&ex, i, &costs[i]) ? 0 : costs[i].bytes;
+    json_object_set_new(netj, "bytes_fused", json_integer((json_int_t)bytes_fused));
     for (int i = 0; i < ex.nsteps; i++) {
         const exec_step *st = &ex.steps[i];
         const ir_layer *L = &net.layers[st->layer];
-        exec_step_cost(&ex, i, &costs[i]);
         if (t.step[i].n == 0) continue;   /* interrupted before its first pass */
         results_record_in in = { .name = L->name, .d = &st->k.d, .impl = st->k.impl->impl,
                                  .impl_info = kernel_info(&st->k), .cost = &costs[i], .m = &t.step[i],
                                  .peak_gflops = step_peak(&ex, i, costs, peak) };
         json_t *r = results_record(&in);
+        json_object_set_new(json_object_get(r, "cost"), "bytes_layers", json_integer((json_int_t)exec_step_bytes_apart(&ex, i)));
         json_object_set_new(r, "stage", json_integer(L->stage));
         json_object_set_new(r, "block", json_string(L->block >= 0 ? net.blocks[L->block].name : ""));
         json_t *fused = json_array();

@@ -303,7 +303,8 @@ static void write_layers(wctx *w, FILE *gs) {
     for (int k = 0; k < p->nimpl; k++) {
         char name[64];
         snprintf(name, sizeof name, "layers_%d.dat", k + 1);
-        FILE *f = dat_open(w, name, "network, step, op kind (1-based), MMACs, median ms, GFLOP/s, FLOP/byte, MFLOPs");
+        FILE *f = dat_open(w, name, "network, step, op kind (1-based), MMACs, median ms, GFLOP/s, FLOP/byte, MFLOPs, "
+                           "FLOP/byte of its layers' traffic run apart");
         snprintf(name, sizeof name, "zero_%d.dat", k + 1);
         FILE *z = dat_open(w, name, "strip x (layout), median ms, op kind (1-based), network, step: zero-MAC steps");
         int lused[PL_NCAT] = { 0 }, rused[PL_NCAT] = { 0 }, nz = 0, nnf = 0;
@@ -313,10 +314,11 @@ static void write_layers(wctx *w, FILE *gs) {
             for (int l = 0; r && l < r->nlayers; l++) {
                 const pl_layer *L = &r->layers[l];
                 if (!(L->median > 0)) continue;
-                double g = L->flops / L->median / 1e9, in = L->flops / L->bytes;
-                char n1[32], n2[32], n3[32], n4[32];
-                if (f) fprintf(f, "%s\t%s\t%d\t%s\t%.9g\t%s\t%s\t%s\n", DF(r->network), DF(L->name), L->cat + 1,
-                               g9(L->macs / 1e6, n1), ms(L->median), g9(g, n2), g9(in, n3), g9(L->flops / 1e6, n4));
+                double g = L->flops / L->median / 1e9, in = L->flops / L->bytes, apart = L->flops / L->bytes_layers;
+                char n1[32], n2[32], n3[32], n4[32], n5[32];
+                if (f) fprintf(f, "%s\t%s\t%d\t%s\t%.9g\t%s\t%s\t%s\t%s\n", DF(r->network), DF(L->name), L->cat + 1,
+                               g9(L->macs / 1e6, n1), ms(L->median), g9(g, n2), g9(in, n3), g9(L->flops / 1e6, n4),
+                               g9(apart, n5));
                 tlo = fmin(tlo, ms(L->median)), thi = fmax(thi, ms(L->median));
                 if (L->macs > 0) {
                     lused[L->cat] = 1;
@@ -332,6 +334,7 @@ static void write_layers(wctx *w, FILE *gs) {
                 if (L->flops > 0 && L->bytes > 0) {
                     rused[L->cat] = 1;
                     ilo = fmin(ilo, in), ihi = fmax(ihi, in), glo = fmin(glo, g), ghi = fmax(ghi, g);
+                    if (apart > 0 && isfinite(apart)) ilo = fmin(ilo, apart);
                 } else nnf++;
             }
         }

@@ -159,6 +159,7 @@ int pl_run_from_json(const json_t *doc, const char *path, pl_run *r, char *err, 
         L->macs = num(c, "macs");
         L->flops = num(c, "flops");
         L->bytes = num(c, "bytes");
+        L->bytes_layers = num(c, "bytes_layers");
         r->nlayers++;
         if (!isnan(L->median)) {
             r->by_stage_cat[L->stage][L->cat] += L->median;

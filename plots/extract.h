@@ -20,6 +20,7 @@ typedef struct {
     int cat, stage;
     double median;                     /* seconds; NaN when the record has none */
     double macs, flops, bytes;         /* the record's analytic cost */
+    double bytes_layers;               /* its layers' traffic run apart (NaN in older files) */
 } pl_layer;
 
 typedef struct {

@@ -37,7 +37,9 @@ assert "conv1" in names and "fc" in names
 # only removes the traffic of intermediates)
 for k in ("params", "macs", "flops"):
     assert sum(r["cost"][k] for r in d["records"]) == d["network"][k], k
-assert sum(r["cost"]["bytes"] for r in d["records"]) <= d["network"]["bytes"]
+assert sum(r["cost"]["bytes"] for r in d["records"]) == d["network"]["bytes_fused"] <= d["network"]["bytes"]
+assert sum(r["cost"]["bytes_layers"] for r in d["records"]) == d["network"]["bytes"]
+assert all(r["cost"]["bytes"] <= r["cost"]["bytes_layers"] for r in d["records"])
 if sys.argv[3] == "ref":
     assert not any(r["op"] == "shiftconv" for r in d["records"])
 PY
