@@ -314,7 +314,8 @@ static void write_layers(wctx *w, FILE *gs) {
             for (int l = 0; r && l < r->nlayers; l++) {
                 const pl_layer *L = &r->layers[l];
                 if (!(L->median > 0)) continue;
-                double g = L->flops / L->median / 1e9, in = L->flops / L->bytes, apart = L->flops / L->bytes_layers;
+                double g = L->exec_flops / L->median / 1e9, in = L->exec_flops / L->bytes,   /* executed work */
+                       apart = L->exec_flops / L->bytes_layers;
                 char n1[32], n2[32], n3[32], n4[32], n5[32];
                 if (f) fprintf(f, "%s\t%s\t%d\t%s\t%.9g\t%s\t%s\t%s\t%s\n", DF(r->network), DF(L->name), L->cat + 1,
                                g9(L->macs / 1e6, n1), ms(L->median), g9(g, n2), g9(in, n3), g9(L->flops / 1e6, n4),

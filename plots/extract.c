@@ -158,6 +158,7 @@ int pl_run_from_json(const json_t *doc, const char *path, pl_run *r, char *err, 
         const json_t *c = json_object_get(rec, "cost");
         L->macs = num(c, "macs");
         L->flops = num(c, "flops");
+        L->exec_flops = json_is_number(json_object_get(c, "exec_flops")) ? num(c, "exec_flops") : L->flops;
         L->bytes = num(c, "bytes");
         L->bytes_layers = num(c, "bytes_layers");
         r->nlayers++;

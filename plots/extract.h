@@ -21,6 +21,7 @@ typedef struct {
     double median;                     /* seconds; NaN when the record has none */
     double macs, flops, bytes;         /* the record's analytic cost */
     double bytes_layers;               /* its layers' traffic run apart (NaN in older files) */
+    double exec_flops;                 /* executed FLOPs (roofline, % of peak); flops in older files */
 } pl_layer;
 
 typedef struct {

@@ -58,6 +58,16 @@ expect_fail 2 "expected key=value" $SB cost --set blocks resnet50
 expect_fail 2 "unknown option '--frobnicate'" $SB cost --frobnicate resnet50
 expect_fail 2 "--format 'xml'" $SB cost --format xml resnet50
 expect_fail 2 "name at least one network" $SB cost
+# executed MACs beside the convention's: fewer where convs pad, in JSON, CSV and --layers
+$SB cost --format json resnet50 | python3 -c '
+import json, sys
+n = json.load(sys.stdin)["networks"][0]
+assert 0 < n["exec_macs"] < n["macs"] and n["exec_flops"] < n["flops"], (n["exec_macs"], n["macs"])
+c1 = [l for l in n["layers"] if l["name"] == "conv1"][0]
+assert c1["exec_macs"] < c1["macs"]
+assert sum(l["exec_macs"] for l in n["layers"]) == n["exec_macs"]' && ok || bad "cost json exec_macs"
+$SB cost --format csv resnet50 | head -n 1 | grep -q ',exec_macs,exec_flops$' && ok || bad "csv exec columns"
+$SB cost --layers resnet50 | grep -q 'exec MMACs' && ok || bad "--layers exec column"
 
 grep -v '^#' tests/arch_bad/expect.tsv | while IFS='	' read -r file pat; do
     [ -n "$file" ] || continue

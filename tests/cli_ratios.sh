@@ -22,4 +22,18 @@ PY
 expect_fail 2 "--threads '0'" $SB ratios --threads 0
 expect_fail 2 "unknown or incomplete option '--bogus'" $SB ratios --bogus
 expect_fail 2 "parts" $SB ratios --parts 9
+expect_fail 2 "--isa 'sse9': expected a level of this CPU architecture" $SB ratios --isa sse9
+# --isa avx2 (any AVX2 CPU): our kernels, oneDNN and OpenBLAS at the level, its peak recorded
+if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
+    if $SB ratios --isa avx2 --parts 3 --quick --threads 1 --batch 1 --min-time 0.002 -o "$tmp/i.json" >"$tmp/out" 2>&1
+    then ok; else bad "ratios --isa avx2: $(tail -n 3 "$tmp/out")"; fi
+    python3 - "$tmp/i.json" <<'PY' && ok || bad "ratios --isa avx2 results: $(head -n 3 "$tmp/out")"
+import json, sys
+c = json.load(open(sys.argv[1]))["context"]
+assert c["settings"]["isa"] == "avx2" and c["isa_level"] == "avx2", (c["settings"]["isa"], c["isa_level"])
+assert c["onednn_isa"].startswith("avx2"), c["onednn_isa"]
+assert c["openblas_core"].lower() in ("haswell", "zen"), c["openblas_core"]
+assert "avx2" in c["peak"]["levels"] and "avx512" not in c["peak"]["levels"], c["peak"]["levels"]
+PY
+fi
 finish
