@@ -196,10 +196,11 @@ isa_level peak_impl_level(const char *impl) {
 }
 
 isa_level peak_run_level(const char *impl, const char *info) {
-    const char *dash = info ? strrchr(info, '-') : NULL, *colon = info ? strrchr(info, ':') : NULL;
+    const char *dash = info ? strrchr(info, '-') : NULL;
     isa_level l;
     if (!strcmp(impl, "own") && dash && isa_parse(dash + 1, &l) == 0) return l;   /* own:conv1x1-avx2 */
 #if defined(__x86_64__) || defined(__i386__)
+    const char *colon = info ? strrchr(info, ':') : NULL;
     if (!strcmp(impl, "onednn") && colon) {                                        /* jit_1x1:avx2 */
         if (!strncmp(colon + 1, "avx512", 6)) return ISA_AVX512;
         if (!strncmp(colon + 1, "avx2", 4)) return ISA_AVX2;
