@@ -9,6 +9,10 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 if $SB ratios --parts 1,2,3 --quick --threads 1 --batch 1 --min-time 0.002 -o "$tmp/r.json" >"$tmp/out" 2>&1; then ok
 else bad "ratios quick run: $(tail -n 3 "$tmp/out")"; fi
 grep -qE '^P1 .*(met|missed)' "$tmp/out" && ok || bad "a P1 line with met/missed"
+# ratios with 3 digits; the summary in P-order (the openblas P2 line right after own's)
+grep -qE '^P2 own shiftconv .* [0-9]+\.[0-9]{3}x the plain' "$tmp/out" && ok || bad "P2 ratio with 3 digits"
+sed -n '/^-- summary/,$p' "$tmp/out" | grep -oE '^P[0-9]' | tr -d '\n' | grep -qE '^P1P2P2P3$' && ok ||
+    bad "summary not in P-order: $(sed -n '/^-- summary/,$p' "$tmp/out")"
 python3 - "$tmp/r.json" <<'PY' && ok || bad "ratios results file"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -18,6 +22,8 @@ assert {"P1", "P2", "P3"} <= ids, ids
 for r in d["records"]:
     assert r["ratio"] > 0 and isinstance(r["met"], bool) and r["goal"] > 0
     assert r["a"]["stats"]["n"] >= 1 and r["b"]["stats"]["n"] >= 1
+    if r["goal_id"] == "P2":   # flagged exactly when met but the fastest plain 1x1 says otherwise
+        assert r["met_only_against_slow_baseline"] == (r["met"] and r["vs_fastest_plain"] > r["goal"]), r
 PY
 expect_fail 2 "--threads '0'" $SB ratios --threads 0
 expect_fail 2 "unknown or incomplete option '--bogus'" $SB ratios --bogus
