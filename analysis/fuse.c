@@ -121,3 +121,66 @@ int fuse_block_bytes(const network *net, uint64_t *bytes) {
     *bytes = total;
     return rc;
 }
+
+/* The input rows a layer reads for its output rows [y0, y1): a window of kh rows at
+ * stride s and pad p (conv, pool), one row either way for a shift, the same rows else. */
+static void rows_needed(const ir_layer *L, int y0, int y1, int *r0, int *r1) {
+    const op_desc *d = &L->d;
+    if (d->kind == OP_CONV || d->kind == OP_MAXPOOL || d->kind == OP_AVGPOOL) {
+        *r0 = y0 * d->stride - d->pad;
+        *r1 = (y1 - 1) * d->stride - d->pad + d->kh;
+    } else if (d->kind == OP_SHIFT) {
+        *r0 = y0 - 1;
+        *r1 = y1 + 1;
+    } else if (d->kind == OP_GAP) {
+        *r0 = 0;
+        *r1 = d->h;
+    } else {
+        *r0 = y0;
+        *r1 = y1;
+    }
+    if (*r0 < 0) *r0 = 0;
+    if (*r1 > d->h) *r1 = d->h;
+}
+
+static void widen(int *rows, int t, int r0, int r1) {
+    if (r0 >= r1) return;
+    if (rows[2 * t] == rows[2 * t + 1]) rows[2 * t] = r0, rows[2 * t + 1] = r1;
+    else {
+        if (r0 < rows[2 * t]) rows[2 * t] = r0;
+        if (r1 > rows[2 * t + 1]) rows[2 * t + 1] = r1;
+    }
+}
+
+void fuse_block_rows(const network *net, int b, int y0, int y1, int *rows) {
+    memset(rows, 0, 2 * (size_t)net->ntensors * sizeof *rows);
+    const ir_block *B = &net->blocks[b];
+    widen(rows, net->layers[B->last].out, y0, y1);
+    for (int i = B->last; i >= B->first; i--) {   /* backwards: each layer's readers come after it */
+        const ir_layer *L = &net->layers[i];
+        int o0 = rows[2 * L->out], o1 = rows[2 * L->out + 1], r0, r1;
+        if (o0 >= o1) continue;
+        rows_needed(L, o0, o1, &r0, &r1);
+        widen(rows, L->in, r0, r1);
+        if (L->in2 >= 0) widen(rows, L->in2, r0, r1);
+    }
+}
+
+int fuse_tile_rows(const network *net, int b, uint64_t cache_bytes) {
+    const ir_block *B = &net->blocks[b];
+    int oh = net->tensors[net->layers[B->last].out].h, best = 1;
+    int *rows = malloc(2 * (size_t)net->ntensors * sizeof *rows);
+    if (!rows) return 1;
+    for (int tile = 1; tile <= oh; tile++) {
+        fuse_block_rows(net, b, 0, tile, rows);   /* the first tile: no halo above, the most below */
+        uint64_t bytes = 0;
+        for (int t = 0; t < net->ntensors; t++) {
+            const ir_tensor *x = &net->tensors[t];
+            bytes += (uint64_t)(rows[2 * t + 1] - rows[2 * t]) * (uint64_t)x->w * (uint64_t)x->c * sizeof(float);
+        }
+        if (bytes > cache_bytes) break;
+        best = tile;
+    }
+    free(rows);
+    return best;
+}

@@ -89,8 +89,33 @@ static void shipped(const char *name, const fuse_caps *caps) {
     network_cost_free(&nc);
 }
 
+/* Block input rows [r0, r1) that the block's output rows [y0, y1) need. */
+static void halo(const char *name, const char *block, int y0, int y1, int r0, int r1) {
+    network net;
+    char err[ERRLEN];
+    if (network_load(name, NULL, &net, err, sizeof err)) { CHECK(0, "%s: %s", name, err); return; }
+    int b = 0;
+    while (b < net.nblocks && strcmp(net.blocks[b].name, block)) b++;
+    int *rows = calloc(2 * (size_t)net.ntensors, sizeof *rows);
+    if (b < net.nblocks && rows) {
+        fuse_block_rows(&net, b, y0, y1, rows);
+        int in = net.layers[net.blocks[b].first].in;
+        CHECK(rows[2 * in] == r0 && rows[2 * in + 1] == r1, "%s %s: output rows [%d, %d) need input rows [%d, %d), not [%d, %d)",
+              name, block, y0, y1, r0, r1, rows[2 * in], rows[2 * in + 1]);
+        int full = fuse_tile_rows(&net, b, UINT64_MAX), one = fuse_tile_rows(&net, b, 1);
+        CHECK(full == net.tensors[net.layers[net.blocks[b].last].out].h && one == 1,
+              "%s %s: tile rows %d with an unbounded cache, %d with none", name, block, full, one);
+    } else CHECK(0, "%s: block %s", name, block);
+    free(rows);
+    network_free(&net);
+}
+
 int main(void) {
     rules();
+    halo("resnet50", "layer1.1", 10, 11, 9, 12);            /* one 3x3: a row either side */
+    halo("resnet50", "layer2.0", 0, 1, 0, 2);               /* the 3x3 at stride 2, clipped at the top */
+    halo("multi-shift-4c-50", "layer1.1", 10, 11, 7, 14);   /* three shifts: three rows either side */
+    halo("multi-shift-4c-50", "layer1.1", 0, 56, 0, 56);
     const char *nets[] = { "resnet50", "multi-shift-4c-50", "multi-shift-8c-50", "single-shift-4c-50", "flat-shift-8c-35" };
     for (size_t i = 0; i < sizeof nets / sizeof *nets; i++) {
         shipped(nets[i], &NONE);
