@@ -104,10 +104,9 @@ plots: deps
 	./shiftbench plot
 
 install: shiftbench
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/shiftbench/arch/families
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/shiftbench/arch
 	install -m 755 shiftbench $(DESTDIR)$(PREFIX)/bin/shiftbench
 	install -m 644 arch/*.json $(DESTDIR)$(PREFIX)/share/shiftbench/arch/
-	install -m 644 arch/families/*.json $(DESTDIR)$(PREFIX)/share/shiftbench/arch/families/
 	install -d $(DESTDIR)$(PREFIX)/share/shiftbench/plots
 	install -m 644 plots/*.gp plots/accuracy.tsv $(DESTDIR)$(PREFIX)/share/shiftbench/plots/
 
@@ -188,7 +187,7 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-bitwise-conditional-par
                -Wno-bitwise-instead-of-logical $(JANSSON_CFLAGS) \
                -ffunction-sections -fdata-sections -DFUZZ_ARCH_DIR='"$(CURDIR)/arch"'
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
-FUZZ_SRC_arch := common/util.c common/text.c arch/load.c arch/expand.c arch/dir.c kernels/op.c analysis/cost.c \
+FUZZ_SRC_arch := common/util.c common/text.c $(sort $(wildcard arch/*.c)) kernels/op.c analysis/cost.c \
                  analysis/receptive_field.c
 FUZZ_SRC_desc := common/util.c common/text.c bench/desc.c kernels/op.c
 FUZZ_SRC_results := common/util.c common/text.c bench/results.c bench/context.c analysis/cost.c kernels/op.c

@@ -54,13 +54,15 @@ int op_cost(const op_desc *d, cost *c) {
     c->out_elems = out;
     switch (d->kind) {
     case OP_CONV:
-    case OP_SHIFTCONV:
-        if (MUL((uint64_t)d->oc * d->c, (uint64_t)d->kh * d->kw, &w) || MUL(out, (uint64_t)d->c * d->kh * d->kw, &c->macs))
+    case OP_SHIFTCONV: {
+        uint64_t cg = (uint64_t)d->c / (uint64_t)(d->groups > 1 ? d->groups : 1);   /* inputs per output channel */
+        if (MUL((uint64_t)d->oc * cg, (uint64_t)d->kh * d->kw, &w) || MUL(out, cg * d->kh * d->kw, &c->macs))
             return -1;
         c->params = w;
         c->flops = 2 * c->macs;           /* the folded BN's bias add is not counted */
         w += (uint64_t)d->oc;             /* the bias the kernel reads */
         break;
+    }
     case OP_FC:
         if (MUL((uint64_t)d->oc, (uint64_t)d->c, &w) || MUL(w, (uint64_t)d->n, &c->macs)) return -1;
         w += (uint64_t)d->oc;
@@ -160,6 +162,7 @@ double cost_intensity(const cost *c) { return c->bytes ? (double)c->flops / (dou
 const char *layer_kind(const op_desc *d) {
     switch (d->kind) {
     case OP_CONV:
+        if (d->groups > 1) return d->groups == d->c && d->kh == 3 && d->kw == 3 ? "dw3x3" : "gconv";
         if (d->kh == 1 && d->kw == 1) return "conv1x1";
         if (d->kh == 3 && d->kw == 3) return "conv3x3";
         if (d->kh == 7 && d->kw == 7) return "conv7x7";

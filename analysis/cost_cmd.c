@@ -9,7 +9,7 @@
 #include "cost.h"
 #include "fuse.h"
 
-typedef enum { FMT_TABLE, FMT_JSON, FMT_CSV } fmt_t;
+typedef enum { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_IR } fmt_t;
 typedef enum { DETAIL_NETWORK, DETAIL_STAGES, DETAIL_LAYERS } detail_t;
 
 typedef struct {
@@ -24,19 +24,21 @@ typedef struct {
 
 static void usage(FILE *f) {
     fprintf(f,
-        "usage: shiftbench cost [--format table|json|csv] [--layers|--stages] [--batch N]\n"
+        "usage: shiftbench cost [--format table|json|csv|ir] [--layers|--stages] [--batch N]\n"
         "                       [--resolution N] [--set KNOB=VALUE]... [--fused] [--all]\n"
         "                       [--baseline NET] NET...\n\n"
         "Parameters, MACs, FLOPs, bytes moved and receptive field of each network, side by\n"
         "side with ratios to a baseline: --baseline NET, else the first NET named, else\n"
-        "(--all alone) resnet50. NET is a name under arch/ or a path to an arch file.\n"
+        "(--all alone) resnet50. NET is a name under arch/, a path to an arch file or an\n"
+        "explicit IR file (docs/ir.md).\n"
         "MAC = one multiply-add; FLOP = 2 x MAC for conv/fc plus per-element costs of the\n"
         "other ops (README); bytes = compulsory fp32 traffic (inputs + weights + outputs) of\n"
         "each layer apart; fused = what reaches memory when the steps of `net --impl own`\n"
         "run (a fused step's intermediates stay inside); block = each block run depth-first.\n"
         "Executed MACs leave out the taps on padding and a shifted group's zero border rows\n"
         "(multiplies of zeros no kernel runs; a 1x1 after a shift counts as fused).\n\n"
-        "  --format F     table (default), json or csv (csv is always one row per layer)\n"
+        "  --format F     table (default), json, csv (always one row per layer) or ir: the one\n"
+        "                 network as an explicit IR document, readable back as NET (docs/ir.md)\n"
         "  --layers       one row per layer      --stages   one row per stage\n"
         "  --batch N, --resolution N             same as --set batch=N / resolution=N\n"
         "  --set K=V      override a knob of the arch file (e.g. blocks=2,3,4,2)\n"
@@ -60,7 +62,7 @@ static const char *grouped(uint64_t v, char *buf) {
 /* The tensor the last block writes (the head's input): where the RF column is read. */
 static int last_block_out(const network *n) {
     for (int b = n->nblocks - 1; b >= 0; b--)
-        if (n->blocks[b].stage <= n->knobs.nstages) return n->layers[n->blocks[b].last].out;
+        if (n->blocks[b].stage <= n->nstages) return n->layers[n->blocks[b].last].out;
     return n->input;
 }
 
@@ -68,7 +70,7 @@ static double ratio(uint64_t a, uint64_t b) { return b ? (double)a / (double)b :
 
 static const char *stage_name(const network *n, int s, char *buf) {
     if (s == 0) return "stem";
-    if (s > n->knobs.nstages) return "head";
+    if (s > n->nstages) return "head";
     sprintf(buf, "layer%d", s);
     return buf;
 }
@@ -104,13 +106,13 @@ static void print_table(costed *cs, int n, int b, detail_t detail) {
                cs[i].bytes_steps / 1e6, cs[i].bytes_blocks / 1e6, (long long)s.height, s.shape, s.squareness);
     }
     printf("(batch %d, %dx%d input; ratios to %s; exec = executed MACs; RF at the last block's output)\n",
-           base->net.knobs.batch, base->net.knobs.resolution, base->net.knobs.resolution, base->net.name);
+           base->net.batch, base->net.resolution, base->net.resolution, base->net.name);
     for (int i = 0; i < n && detail != DETAIL_NETWORK; i++) {
         const costed *c = &cs[i];
         printf("\n%s (%s)\n", c->net.name, c->net.description);
         if (detail == DETAIL_STAGES) {
             printf("  %-8s %13s %10s %7s %10s %10s\n", "stage", "params", "GMACs", "% MACs", "GFLOPs", "MB moved");
-            for (int s = 0; s <= c->net.knobs.nstages + 1; s++) {
+            for (int s = 0; s <= c->net.nstages + 1; s++) {
                 const cost *t = &c->cost.stage[s];
                 printf("  %-8s %13s %10.3f %6.1f%% %10.3f %10.1f\n", stage_name(&c->net, s, b2), grouped(t->params, b1),
                        t->macs / 1e9, 100 * ratio(t->macs, c->cost.total.macs), t->flops / 1e9, t->bytes / 1e6);
@@ -130,7 +132,7 @@ static void print_table(costed *cs, int n, int b, detail_t detail) {
             printf("  receptive field after each block:");
             for (int b = 0; b < c->net.nblocks; b++) {
                 rf_summary s = rf_summarize(&c->rf[c->net.layers[c->net.blocks[b].last].out]);
-                if (c->net.blocks[b].stage > c->net.knobs.nstages) break;
+                if (c->net.blocks[b].stage > c->net.nstages) break;
                 printf("%s %s %lldx%lld %s", b ? "," : "", c->net.blocks[b].name, (long long)s.height,
                        (long long)s.width, s.shape);
             }
@@ -215,11 +217,11 @@ static json_t *network_cost_json(const costed *c, int with_layers, int with_step
     json_object_set_new(o, "name", json_string(net->name));
     json_object_set_new(o, "family", json_string(net->family));
     json_object_set_new(o, "description", json_string(net->description));
-    json_object_set_new(o, "knobs", ir_knobs_json(&net->knobs));
+    json_object_set_new(o, "knobs", network_knobs_json(net));
     json_object_set_new(o, "receptive_field", rf_json(&rf[last_block_out(net)]));
     json_t *stages = json_array(), *blocks = json_array(), *layers = json_array();
     char buf[32];
-    for (int s = 0; s <= net->knobs.nstages + 1; s++) {
+    for (int s = 0; s <= net->nstages + 1; s++) {
         json_t *st = cost_json(&nc->stage[s]);
         json_object_set_new(st, "name", json_string(stage_name(net, s, buf)));
         json_array_append_new(stages, st);
@@ -271,6 +273,14 @@ static int print_json(costed *cs, int n, int b, int with_steps) {
     return 0;
 }
 
+static int print_ir(const network *net) {
+    char *s = ir_text(net);
+    if (!s) return fail_msg("out of memory");
+    fputs(s, stdout);
+    free(s);
+    return 0;
+}
+
 static void print_csv(costed *cs, int n) {
     printf("network,layer,op,kind,stage,n,h,w,c,oh,ow,oc,kh,kw,stride,pad,conn,params,macs,flops,bytes,exec_macs,exec_flops\n");
     for (int i = 0; i < n; i++)
@@ -311,7 +321,8 @@ int cmd_cost(int argc, char **argv) {
                 if (!strcmp(v, "table")) fmt = FMT_TABLE;
                 else if (!strcmp(v, "json")) fmt = FMT_JSON;
                 else if (!strcmp(v, "csv")) fmt = FMT_CSV;
-                else return fail_msg("--format '%s': expected table, json or csv", v);
+                else if (!strcmp(v, "ir")) fmt = FMT_IR;
+                else return fail_msg("--format '%s': expected table, json, csv or ir", v);
             } else {
                 if (ov.n >= (int)(sizeof ov.kv / sizeof *ov.kv)) return fail_msg("too many --set options");
                 if (!strcmp(a, "--set")) ov.kv[ov.n++] = v;
@@ -329,6 +340,7 @@ int cmd_cost(int argc, char **argv) {
     for (int i = 0; i < nall && nnames < 256; i++) names[nnames++] = all[i];
     if (!nnames) return fail_msg("cost: name at least one network (or --all); see shiftbench cost --help");
     if (!baseline && !named && nall) baseline = "resnet50";   /* --all alone: the ResNet they replace */
+    if (fmt == FMT_IR && nnames != 1) return fail_msg("cost --format ir: name exactly one network");
     costed *cs = calloc((size_t)nnames + 1, sizeof *cs);   /* + a --baseline not among them */
     int rc = cs ? 0 : fail_msg("out of memory"), done = 0;
     char err[ERRLEN];
@@ -367,7 +379,8 @@ int cmd_cost(int argc, char **argv) {
         }
     }
     if (!rc) {
-        if (fmt == FMT_JSON) rc = print_json(cs, nnames, b, with_steps);
+        if (fmt == FMT_IR) rc = print_ir(&cs[0].net);
+        else if (fmt == FMT_JSON) rc = print_json(cs, nnames, b, with_steps);
         else if (fmt == FMT_CSV) print_csv(cs, nnames);
         else {
             print_table(cs, nnames, b, detail);

@@ -10,7 +10,7 @@
 
 const char *arch_dir(void) {
     static char dir[4096];
-    if (!dir[0]) data_dir("arch", "SHIFTBENCH_ARCH", "families", dir, sizeof dir);
+    if (!dir[0]) data_dir("arch", "SHIFTBENCH_ARCH", "resnet50.json", dir, sizeof dir);
     return dir;
 }
 

@@ -29,27 +29,14 @@ typedef struct {
 
 #define IR_MAX_STAGES 8
 
-/* Resolved knob values, after the family defaults, the instance and --set. */
 typedef struct {
-    int blocks[IR_MAX_STAGES], nstages;
-    int widths[IR_MAX_STAGES];   /* bottleneck inner widths per stage */
-    int expansion;               /* block output = width * expansion */
-    double width_multiplier;
-    int stem_width;
-    char block[16];              /* "bottleneck" | "flat" (all three convs at width*expansion) */
-    char slots[3][16];           /* each of "conv1x1", "conv3x3", "shift+conv1x1" */
-    int neighbourhood;           /* 4 | 8 */
-    char downsample[16];         /* "stride" | "avgpool" */
-    int inner_residual;          /* 0 | 1 */
-    int resolution, classes, batch;
-} ir_knobs;
-
-typedef struct {
-    char name[IR_NAME];     /* instance name (file stem) */
-    char family[IR_NAME];
+    char name[IR_NAME];     /* instance name (file stem, or an explicit IR's "name") */
+    char family[IR_NAME];   /* the registered family (arch/family.h); "" for a one-off explicit IR */
     char path[512];         /* the instance file */
     char description[256];
-    ir_knobs knobs;
+    struct json_t *knobs;   /* the family's resolved knobs, in schema order (NULL: none) */
+    int nstages;            /* layer stages: 0 = stem, 1..nstages = body, nstages+1 = head */
+    int batch, resolution;  /* the input's n and h */
     int ntensors;
     ir_tensor *tensors;
     int nlayers;
@@ -65,18 +52,23 @@ typedef struct {
     const char *kv[64];
 } ir_overrides;
 
-/* Load NAME (looked up as <arch dir>/NAME.json) or a path to an instance file, apply the
- * overrides and expand. Returns 0, or -1 with a one-line error in err (file:line:col for
- * bad JSON, the key and the allowed keys for an unknown key, ...). */
+/* Load NAME (looked up as <arch dir>/NAME.json) or a path to an instance file or an
+ * explicit IR document (docs/ir.md), apply the overrides and build. Returns 0, or -1 with
+ * a one-line error in err (file:line:col for bad JSON and bad IR, the key and the allowed
+ * keys for an unknown key, ...). */
 int network_load(const char *name_or_path, const ir_overrides *ov, network *net,
                  char *err, size_t errlen);
 void network_free(network *net);
 
-/* The resolved knobs as a JSON object (jansson), for results and cost files. */
-struct json_t *ir_knobs_json(const ir_knobs *k);
+/* The resolved knobs as a new JSON object (an empty one when there are none), for results
+ * and cost files. */
+struct json_t *network_knobs_json(const network *net);
 
-/* Expand already-resolved knobs into layers (used by network_load). */
-int network_expand(network *net, char *err, size_t errlen);
+/* The explicit IR (docs/ir.md): net as a versioned JSON document (new reference), and a
+ * document read back (path names the file in errors, text is its content for line:col). */
+struct json_t *ir_document(const network *net);
+char *ir_text(const network *net);   /* the document as text, one layer a line (caller frees) */
+int ir_read(const char *path, const char *text, const ir_overrides *ov, network *net, char *err, size_t errlen);
 
 /* The directory holding the arch files: $SHIFTBENCH_ARCH, else the installed one, else
  * arch/ beside the executable. */

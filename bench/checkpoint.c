@@ -30,7 +30,7 @@ int checkpoint_expected(const network *net, ckpt_tensor **out) {
         const op_desc *d = &L->d;
         int64_t oc[1] = { d->oc };
         if (d->kind == OP_CONV) {
-            int64_t w[4] = { d->oc, d->c, d->kh, d->kw };
+            int64_t w[4] = { d->oc, d->c / (d->groups > 1 ? d->groups : 1), d->kh, d->kw };
             add(t, &n, i, 0, 4, w, "%s.%s", L->name, "weight");
             if (L->bn[0])
                 for (int p = 0; p < 4; p++) add(t, &n, i, 0, 1, oc, "%s.%s", L->bn, BN_PARTS[p]);

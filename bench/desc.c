@@ -6,20 +6,21 @@
 #include "../common/text.h"
 #include "../common/util.h"
 
-enum { MB, IC, IH, IW, OC, OH, OW, KH, KW, SH, SW, PH, PW, NFIELDS };
+enum { MB, IC, IH, IW, OC, OH, OW, KH, KW, SH, SW, PH, PW, G, NFIELDS };
 static const char *const keys[NFIELDS] = { "mb", "ic", "ih", "iw", "oc", "oh", "ow",
-                                           "kh", "kw", "sh", "sw", "ph", "pw" };
+                                           "kh", "kw", "sh", "sw", "ph", "pw", "g" };
 
 /* Which fields an op takes: windowed ops all, the rest only the tensor shape. */
 static int applies(op_kind op, int f) {
+    if (f == G) return op == OP_CONV;   /* groups (benchdnn's g) */
     if (op == OP_CONV || op == OP_SHIFTCONV || op == OP_MAXPOOL || op == OP_AVGPOOL) return 1;
     return f <= OW;
 }
 
-/* A field name at s (two letters), or -1. */
+/* A field name at s, or -1. */
 static int field_at(const char *s) {
     for (int f = 0; f < NFIELDS; f++)
-        if (!strncmp(s, keys[f], 2)) return f;
+        if (!strncmp(s, keys[f], strlen(keys[f]))) return f;
     return -1;
 }
 
@@ -59,8 +60,8 @@ int desc_parse(const char *s, op_kind op, int conn, int relu, op_desc *d,
         }
         int f = field_at(p);
         if (f < 0)
-            return set_err(err, errlen, "bad descriptor '%s': unknown field at '%.8s' (fields: mb ic ih iw oc oh ow kh kw sh sw ph pw, n\"NAME\")", s, p);
-        p += 2;
+            return set_err(err, errlen, "bad descriptor '%s': unknown field at '%.8s' (fields: g mb ic ih iw oc oh ow kh kw sh sw ph pw, n\"NAME\")", s, p);
+        p += strlen(keys[f]);
         char num[16];
         size_t k = 0;
         while (p[k] >= '0' && p[k] <= '9') k++;
@@ -100,7 +101,7 @@ int desc_parse(const char *s, op_kind op, int conn, int relu, op_desc *d,
                   .ow = given[OW] ? (int)v[OW] : 0, .kh = given[KH] ? (int)v[KH] : 0,
                   .kw = given[KW] ? (int)v[KW] : 0, .stride = given[SH] ? (int)v[SH] : 1,
                   .pad = given[PH] ? (int)v[PH] : 0, .relu = relu ? 1 : 0,
-                  .conn = op == OP_SHIFT || op == OP_SHIFTCONV ? conn : 0 };
+                  .conn = op == OP_SHIFT || op == OP_SHIFTCONV ? conn : 0, .groups = given[G] ? (int)v[G] : 0 };
     char why[ERRLEN];
     if (op_check(&r, why, sizeof why)) return set_err(err, errlen, "bad descriptor '%s': %s", s, why);
     *d = r;
@@ -115,6 +116,7 @@ void desc_format(const op_desc *d, char *buf, size_t len) {
     size_t n = 0;
 #define PUT(...) do { int k_ = snprintf(buf + n, n < len ? len - n : 0, __VA_ARGS__); if (k_ > 0) n += (size_t)k_; } while (0)
     if (len) buf[0] = 0;
+    if (d->groups > 1) PUT("g%d", d->groups);
     PUT("mb%dic%d", d->n, d->c);
     if (d->kind != OP_FC) {
         PUT("ih%d", d->h);

@@ -196,7 +196,7 @@ static json_t *settings_json(const net_args *a, const executor *ex, int threads)
     for (int i = 0; i < a->ov.n; i++) json_array_append_new(set, json_string(a->ov.kv[i]));
     json_t *ev = json_array();
     json_t *s = json_pack("{s:s,s:s,s:i,s:i,s:i,s:f,s:i,s:i,s:b,s:I,s:o,s:o,s:f}", "network", ex->net->name, "impl", a->impl,
-                     "batch", ex->net->knobs.batch, "resolution", ex->net->knobs.resolution, "threads", threads,
+                     "batch", ex->net->batch, "resolution", ex->net->resolution, "threads", threads,
                      "min_time_s", a->mo.min_time, "min_reps", a->mo.min_reps, "warmup", a->mo.warmup,
                      "cold", a->mo.cold, "seed", (json_int_t)a->seed, "set", set, "events", ev,
                      "best_time_s", a->best_time);
@@ -305,7 +305,7 @@ int cmd_net(int argc, char **argv) {
     runtime_set_threads(a.threads);
     int threads = runtime_threads();
     if (a.out) snprintf(path, sizeof path, "%s", a.out);
-    else results_default_path(path, sizeof path, "net", net.name, a.impl, threads, net.knobs.batch);
+    else results_default_path(path, sizeof path, "net", net.name, a.impl, threads, net.batch);
     uint64_t need, avail = mem_available();
     if (network_cost_of(&net, &nc, err, sizeof err) || exec_footprint(&net, &need, err, sizeof err) ||
         results_check_writable(path, !a.out, err, sizeof err) ||
@@ -403,7 +403,7 @@ int cmd_net(int argc, char **argv) {
                              net.description, "params", (json_int_t)nc.total.params, "macs",
                              (json_int_t)nc.total.macs, "flops", (json_int_t)nc.total.flops, "bytes",
                              (json_int_t)nc.total.bytes);
-    json_object_set_new(netj, "knobs", ir_knobs_json(&net.knobs));
+    json_object_set_new(netj, "knobs", network_knobs_json(&net));
     json_object_set_new(doc, "network", netj);
     if (!(costs = calloc((size_t)ex.nsteps, sizeof *costs))) { rc = fail_msg("out of memory"); goto out; }
     uint64_t bytes_fused = 0;   /* what the steps move, fused as they run */

@@ -243,8 +243,14 @@ static void *conv_create(const op_desc *d, const float *weight, const float *bia
     dnnl_memory_desc_t src, wei, bmd, dst;
     md_nhwc(&src, d->n, d->c, d->h, d->w);
     md_nhwc(&dst, d->n, d->oc, d->oh, d->ow);
+    /* grouped: (g, oc/g, c/g, kh, kw), which is PyTorch's (oc, c/g, kh, kw) in memory */
+    int g = d->groups > 1 ? d->groups : 1, wnd = g > 1 ? 5 : 4;
     dnnl_dims_t wdims = { d->oc, d->c, d->kh, d->kw };
-    TRY(dnnl_memory_desc_init_by_tag(&wei, 4, wdims, dnnl_f32, dnnl_format_tag_any), "weights md");
+    if (g > 1) {
+        dnnl_dims_t gd = { g, d->oc / g, d->c / g, d->kh, d->kw };
+        memcpy(wdims, gd, sizeof gd);
+    }
+    TRY(dnnl_memory_desc_init_by_tag(&wei, wnd, wdims, dnnl_f32, dnnl_format_tag_any), "weights md");
     dnnl_dims_t bdims = { d->oc };
     TRY(dnnl_memory_desc_init_by_tag(&bmd, 1, bdims, dnnl_f32, dnnl_x), "bias md");
     dnnl_dims_t strides = { d->stride, d->stride };
@@ -255,7 +261,7 @@ static void *conv_create(const op_desc *d, const float *weight, const float *bia
     TRY(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct,
                                            &src, &wei, bias ? &bmd : NULL, &dst, strides, pl, pr),
         "convolution descriptor");
-    return finish_weighted(st, &cd, "convolution", 4, wdims, dnnl_oihw, weight, bias, err, errlen);
+    return finish_weighted(st, &cd, "convolution", wnd, wdims, g > 1 ? dnnl_goihw : dnnl_oihw, weight, bias, err, errlen);
 }
 
 /* ---- fc: inner product on n x c ------------------------------------------------------- */
@@ -417,7 +423,7 @@ static void dn_run(void *state, const float *in, const float *in2, float *out) {
       .destroy = dn_destroy, .info = dn_info }
 
 const kernel_impl onednn_kernels[] = {
-    ENTRY(OP_CONV, "oneDNN convolution (NHWC, weights in oneDNN's layout, bias, fused ReLU)", conv_create),
+    ENTRY(OP_CONV, "oneDNN convolution, grouped and depthwise too (NHWC, weights in oneDNN's layout, bias, fused ReLU)", conv_create),
     ENTRY(OP_MAXPOOL, "oneDNN max pooling (NHWC)", maxpool_create),
     ENTRY(OP_AVGPOOL, "oneDNN average pooling (NHWC)", avgpool_create),
     ENTRY(OP_GAP, "oneDNN average pooling over the whole image (NHWC)", gap_create),

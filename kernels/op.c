@@ -79,6 +79,10 @@ static int infer(op_desc *d, char *err, size_t errlen) {
     switch (d->kind) {
     case OP_CONV:
         if (check_window(d, err, errlen)) return -1;
+        if (d->groups == 0) d->groups = 1;
+        if (d->groups < 0 || d->c % d->groups || (d->oc > 0 && d->oc % d->groups))
+            return set_err(err, errlen, "conv groups %d must divide the input (%d) and output (%d) channels",
+                           d->groups, d->c, d->oc);
         oh = out_size(d->h, d->kh, d->stride, d->pad);
         ow = out_size(d->w, d->kw, d->stride, d->pad);
         oc = d->oc;
@@ -150,6 +154,8 @@ int op_check(op_desc *d, char *err, size_t errlen) {
     int takes_relu = d->kind == OP_CONV || d->kind == OP_SHIFTCONV || d->kind == OP_ADD ||
                      d->kind == OP_FC || d->kind == OP_RELU;
     if (d->relu && !takes_relu) return set_err(err, errlen, "%s has no fused ReLU", nm);
+    if (d->kind != OP_CONV && d->groups != 0 && d->groups != 1)
+        return set_err(err, errlen, "%s takes no groups, got %d", nm, d->groups);
     if (infer(d, err, errlen)) return -1;
     if (!fits((size_t)d->n, (size_t)d->h, (size_t)d->w, (size_t)d->c) ||
         !fits((size_t)d->n, (size_t)d->oh, (size_t)d->ow, (size_t)d->oc))
@@ -163,7 +169,7 @@ int op_check(op_desc *d, char *err, size_t errlen) {
 
 size_t op_weight_count(const op_desc *d) {
     switch (d->kind) {
-    case OP_CONV: return (size_t)d->oc * (size_t)d->c * (size_t)d->kh * (size_t)d->kw;
+    case OP_CONV: return (size_t)d->oc * (size_t)(d->c / (d->groups > 1 ? d->groups : 1)) * (size_t)d->kh * (size_t)d->kw;
     case OP_SHIFTCONV: case OP_FC: return (size_t)d->oc * (size_t)d->c;
     default: return 0;
     }

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 typedef enum {
-    OP_CONV,      /* kh x kw convolution, stride, symmetric zero pad; folded BN = bias */
+    OP_CONV,      /* kh x kw convolution, stride, symmetric zero pad, groups; folded BN = bias */
     OP_SHIFT,     /* 4C/8C shift (docs/networks.md), zero border, c == oc */
     OP_SHIFTCONV, /* shift followed by a 1x1 conv with stride: the shifted tensor never exists */
     OP_ADD,       /* out = in + in2 (residual) */
@@ -24,6 +24,7 @@ typedef struct {
     int oh, ow, oc;          /* output (batch is n) */
     int kh, kw, stride, pad; /* conv / pool window; shiftconv: the 1x1's stride */
     int conn;                /* shift, shiftconv: 4 or 8 */
+    int groups;              /* conv: c and oc split into groups (0 = 1); groups = c = oc: depthwise */
     int relu;                /* conv, shiftconv, add, fc: ReLU applied to the output */
 } op_desc;
 
@@ -35,7 +36,7 @@ int op_from_name(const char *s);         /* -1 when unknown */
 int op_check(op_desc *d, char *err, size_t errlen);
 
 /* Weight and bias element counts the op takes (0 for ops without). Weights are in
- * PyTorch order: conv / shiftconv OIHW (oc, c, kh, kw), fc (oc, c). */
+ * PyTorch order: conv / shiftconv OIHW (oc, c / groups, kh, kw), fc (oc, c). */
 size_t op_weight_count(const op_desc *d);
 size_t op_bias_count(const op_desc *d);
 size_t op_in_count(const op_desc *d);    /* n*h*w*c */

@@ -39,6 +39,10 @@ static void blas_destroy(void *p) {
 static void *blas_create(const op_desc *dd, const float *w, const float *b, char *err, size_t errlen) {
     op_desc d = *dd;
     if (op_check(&d, err, errlen)) return NULL;
+    if (d.groups > 1) {   /* one GEMM over all input channels */
+        set_err(err, errlen, "openblas conv: grouped/depthwise convolution is not supported (ref and onednn run it)");
+        return NULL;
+    }
     blas_state *s = calloc(1, sizeof *s);
     if (!s) { set_err(err, errlen, "out of memory"); return NULL; }
     s->d = d;

@@ -66,6 +66,10 @@ void *own_fused_create(const op_desc *dd, const float *w, const float *bias, cha
     if (d.kind == OP_CONV) { kh = d.kh; kw = d.kw; pad = d.pad; }
     else if (d.kind == OP_FC) stride = 1;
     else if (d.kind != OP_SHIFTCONV) { set_err(err, errlen, "own gemm: %s is not a conv, shiftconv or fc", op_name(d.kind)); return NULL; }
+    if (d.groups > 1) {   /* its weight panels span every input channel */
+        set_err(err, errlen, "own conv: grouped/depthwise convolution is not in the own GEMM driver (ref and onednn run it)");
+        return NULL;
+    }
     if (kh * kw > NG_MAX) { set_err(err, errlen, "own conv: windows up to 7x7 (%d positions), got %dx%d", NG_MAX, kh, kw); return NULL; }
     if (!w) { set_err(err, errlen, "own %s: weights missing", op_name(d.kind)); return NULL; }
     gemm_state *s = calloc(1, sizeof *s);

@@ -73,12 +73,15 @@ static void ref_conv(void *p, const float *in, const float *in2, float *out) {
         for (int oy = 0; oy < d->oh; oy++)
             for (int ox = 0; ox < d->ow; ox++)
                 for (int o = 0; o < d->oc; o++) {
+                    /* output channel o of group g reads input channels [g*cg, (g+1)*cg) */
+                    int groups = d->groups > 1 ? d->groups : 1, cg = d->c / groups, g = o / (d->oc / groups);
                     float acc = s->b[o];
-                    for (int ci = 0; ci < d->c; ci++)
+                    for (int ci = 0; ci < cg; ci++)
                         for (int ky = 0; ky < d->kh; ky++)
                             for (int kx = 0; kx < d->kw; kx++)
-                                acc += s->w[(((size_t)o * d->c + ci) * d->kh + ky) * d->kw + kx] *
-                                       at(d, in, b, oy * d->stride - d->pad + ky, ox * d->stride - d->pad + kx, ci);
+                                acc += s->w[(((size_t)o * cg + ci) * d->kh + ky) * d->kw + kx] *
+                                       at(d, in, b, oy * d->stride - d->pad + ky, ox * d->stride - d->pad + kx,
+                                          g * cg + ci);
                     out_at(d, out, b, oy, ox)[o] = relu_if(acc, d->relu);
                 }
 }
@@ -178,7 +181,7 @@ static void ref_fc(void *p, const float *in, const float *in2, float *out) {
 #define REF(k, fn, text) { .op = k, .impl = "ref", .about = text, .create = ref_create, \
                            .run = fn, .destroy = ref_destroy, .info = NULL }
 const kernel_impl ref_kernels[] = {
-    REF(OP_CONV, ref_conv, "plain-loop convolution (the oracle)"),
+    REF(OP_CONV, ref_conv, "plain-loop convolution, grouped and depthwise too (the oracle)"),
     REF(OP_SHIFT, ref_shift, "plain-loop shift (the oracle)"),
     REF(OP_SHIFTCONV, ref_shiftconv, "shift into a tensor, then plain-loop 1x1 convolution"),
     REF(OP_ADD, ref_add, "plain-loop residual add"),

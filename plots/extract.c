@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../analysis/cost.h"
+#include "../arch/family.h"
 #include "../arch/ir.h"
 #include "../bench/results.h"
 #include "../common/text.h"
@@ -382,6 +383,30 @@ void pl_accuracy_free(pl_accuracy *a) {
 
 /* ---- costs ---- */
 
+/* The knobs that pick a network's baseline, and its twin key from the family's schema. */
+static void fill_knobs(pl_cost *c, const char *family, const json_t *k) {
+    const json_t *blocks = json_object_get(k, "blocks"), *slots = json_object_get(k, "slots");
+    copy_str(c->family, sizeof c->family, family ? family : "");
+    if (family_twin(c->family, k, c->twin_key, sizeof c->twin_key, &c->twin_rank)) c->twin_rank = -1;
+    c->resolution = inum(k, "resolution", 0);
+    c->batch = inum(k, "batch", 1);
+    const char *key;
+    json_t *v, *e;
+    size_t i;
+    json_object_foreach((json_t *)k, key, v) {   /* a knob value that places a shift ("shift+conv1x1", "shift") */
+        if (json_is_string(v) && strstr(json_string_value(v), "shift")) c->has_shift = 1;
+        json_array_foreach(v, i, e) if (json_is_string(e) && strstr(json_string_value(e), "shift")) c->has_shift = 1;
+    }
+    if (!json_is_object(k) || !json_is_array(blocks) || json_array_size(slots) != 3) return;
+    c->has_knobs = 1;
+    c->nstages = (int)(json_array_size(blocks) < 8 ? json_array_size(blocks) : 8);
+    for (int s = 0; s < c->nstages; s++) c->blocks[s] = (int)json_integer_value(json_array_get(blocks, (size_t)s));
+    copy_str(c->block, sizeof c->block, str(k, "block"));
+    for (int s = 0; s < 3; s++) copy_str(c->slots[s], sizeof c->slots[s], json_string_value(json_array_get(slots, (size_t)s)));
+    json_t *ir = json_object_get(k, "inner_residual");
+    c->inner_residual = json_is_true(ir) || (json_is_integer(ir) && json_integer_value(ir));
+}
+
 int pl_cost_network(const char *name, pl_cost *c, char *err, size_t errlen) {
     memset(c, 0, sizeof *c);
     network net;
@@ -392,23 +417,12 @@ int pl_cost_network(const char *name, pl_cost *c, char *err, size_t errlen) {
         return set_err(err, errlen, "'%s' is not a network name (no '/' or .json)", name);
     if (network_load(name, &ov, &net, err, errlen)) return -1;
     if (network_cost_of(&net, &nc, err, errlen)) { network_free(&net); return -1; }
-    const ir_knobs *k = &net.knobs;
     copy_str(c->name, sizeof c->name, net.name);
     c->params = (double)nc.total.params;
     c->macs = (double)nc.total.macs;
     c->flops = (double)nc.total.flops;
     c->bytes = (double)nc.total.bytes;
-    c->has_knobs = 1;
-    c->nstages = k->nstages < 8 ? k->nstages : 8;
-    for (int s = 0; s < c->nstages; s++) c->blocks[s] = k->blocks[s];
-    copy_str(c->block, sizeof c->block, k->block);
-    for (int s = 0; s < 3; s++) copy_str(c->slots[s], sizeof c->slots[s], k->slots[s]);
-    copy_str(c->downsample, sizeof c->downsample, k->downsample);
-    c->neighbourhood = k->neighbourhood;
-    c->inner_residual = k->inner_residual;
-    c->resolution = k->resolution;
-    c->batch = k->batch;
-    c->width_multiplier = k->width_multiplier;
+    fill_knobs(c, net.family, net.knobs);
     network_cost_free(&nc);
     network_free(&net);
     return 0;
@@ -424,21 +438,7 @@ int pl_cost_from_json(const json_t *o, pl_cost *c, char *err, size_t errlen) {
     c->flops = num(o, "flops");
     c->bytes = num(o, "bytes");
     if (isnan(c->params) || isnan(c->macs)) return set_err(err, errlen, "%s: no \"params\"/\"macs\"", name);
-    const json_t *k = json_object_get(o, "knobs"), *blocks = json_object_get(k, "blocks");
-    const json_t *slots = json_object_get(k, "slots");
-    if (!json_is_object(k) || !json_is_array(blocks) || json_array_size(slots) != 3) return 0;
-    c->has_knobs = 1;
-    c->nstages = (int)(json_array_size(blocks) < 8 ? json_array_size(blocks) : 8);
-    for (int s = 0; s < c->nstages; s++) c->blocks[s] = (int)json_integer_value(json_array_get(blocks, (size_t)s));
-    copy_str(c->block, sizeof c->block, str(k, "block"));
-    for (int s = 0; s < 3; s++) copy_str(c->slots[s], sizeof c->slots[s], json_string_value(json_array_get(slots, (size_t)s)));
-    copy_str(c->downsample, sizeof c->downsample, str(k, "downsample"));
-    c->neighbourhood = inum(k, "neighbourhood", 0);
-    json_t *ir = json_object_get(k, "inner_residual");
-    c->inner_residual = json_is_true(ir) || (json_is_integer(ir) && json_integer_value(ir));
-    c->resolution = inum(k, "resolution", 0);
-    c->batch = inum(k, "batch", 1);
-    c->width_multiplier = num(k, "width_multiplier");
+    fill_knobs(c, str(o, "family"), json_object_get(o, "knobs"));
     return 0;
 }
 
@@ -480,11 +480,7 @@ int pl_is_resnet(const pl_cost *c) {
            !strcmp(c->slots[1], "conv3x3") && !strcmp(c->slots[2], "conv1x1") && !c->inner_residual;
 }
 
-int pl_has_shift(const pl_cost *c) {
-    for (int s = 0; s < 3 && c->has_knobs; s++)
-        if (strstr(c->slots[s], "shift")) return 1;
-    return 0;
-}
+int pl_has_shift(const pl_cost *c) { return c->has_shift; }
 
 static int same_blocks(const pl_cost *a, const pl_cost *b) {
     if (a->nstages != b->nstages) return 0;
@@ -494,13 +490,8 @@ static int same_blocks(const pl_cost *a, const pl_cost *b) {
 }
 
 int pl_twins(const pl_cost *a, const pl_cost *b) {
-    if (!a->has_knobs || !b->has_knobs || a->neighbourhood == b->neighbourhood) return 0;
-    for (int s = 0; s < 3; s++)
-        if (strcmp(a->slots[s], b->slots[s])) return 0;
-    return same_blocks(a, b) && !strcmp(a->block, b->block) && !strcmp(a->downsample, b->downsample) &&
-           a->inner_residual == b->inner_residual && a->resolution == b->resolution && a->batch == b->batch &&
-           (a->width_multiplier == b->width_multiplier ||
-            (isnan(a->width_multiplier) && isnan(b->width_multiplier)));
+    return a->twin_rank >= 0 && b->twin_rank >= 0 && a->twin_rank != b->twin_rank && !strcmp(a->family, b->family) &&
+           !strcmp(a->twin_key, b->twin_key);
 }
 
 int pl_baseline(const pl_cost *cs, int n, int i) {

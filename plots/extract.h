@@ -98,11 +98,15 @@ void pl_accuracy_free(pl_accuracy *a);
 typedef struct {
     char name[PL_NAME];
     double params, macs, flops, bytes;
-    int has_knobs;
+    char family[PL_NAME];
+    char twin_key[1024];               /* the knobs without the family's twin knob (family.h) */
+    int twin_rank;                     /* the twin knob's value among its allowed ones (4C 0, 8C 1), -1 none */
+    int resolution, batch;
+    int has_shift;                     /* a knob value places a shift */
+    int has_knobs;                     /* resnet's, for the baseline */
     int blocks[8], nstages;
-    char block[16], slots[3][16], downsample[16];
-    int neighbourhood, inner_residual, resolution, batch;
-    double width_multiplier;
+    char block[16], slots[3][16];
+    int inner_residual;
 } pl_cost;
 
 /* Through the IR and the cost model (the single cost source). name is a network name
@@ -115,7 +119,7 @@ int pl_cost_file(const char *path, pl_cost **cs, int *n, char *err, size_t errle
 
 int pl_is_resnet(const pl_cost *c);         /* plain bottleneck ResNet (3x3 in the middle) */
 int pl_has_shift(const pl_cost *c);
-/* Same knobs except the neighbourhood (4C vs 8C). */
+/* Same family and knobs except the family's twin knob (4C vs 8C). */
 int pl_twins(const pl_cost *a, const pl_cost *b);
 /* The ResNet that c is compared with: the one with the same blocks, else the one closest
  * in MACs; -1 for a ResNet itself or when there is none. */

@@ -193,9 +193,9 @@ static void choose(plot_ctx *p) {
 
     for (int i = 0; i < p->nnet && p->npair < PLOT_MAX_PAIRS; i++) {
         const pl_cost *a = &p->cost[p->net[i]];
-        if (a->neighbourhood != 4 || !pl_has_shift(a)) continue;
+        if (a->twin_rank != 0 || !pl_has_shift(a)) continue;
         for (int j = 0; j < p->nnet; j++)
-            if (p->cost[p->net[j]].neighbourhood == 8 && pl_twins(a, &p->cost[p->net[j]])) {
+            if (p->cost[p->net[j]].twin_rank == 1 && pl_twins(a, &p->cost[p->net[j]])) {
                 p->pair[p->npair][0] = p->net[i];
                 p->pair[p->npair++][1] = p->net[j];
                 break;

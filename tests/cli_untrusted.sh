@@ -134,8 +134,7 @@ esc=$(basename "$tmp")-escape
 # control characters: refused with one line naming the file, and not echoed raw
 expect_fail 2 "acc-ansi.tsv:1: a control character" $SB plot --results "$tmp/hostile" --out "$tmp/hout2" \
     --report "$tmp/hout2/r.md" --accuracy "$tmp/acc-ansi.tsv"
-mkdir "$tmp/arch"; cp arch/families/resnet.json "$tmp/arch/" 2>/dev/null; mkdir -p "$tmp/arch/families"
-cp arch/families/resnet.json "$tmp/arch/families/"
+mkdir "$tmp/arch"
 printf '{"family": "resnet", "description": "\\u001b[31mred\\u001b[0m"}\n' >"$tmp/arch/ansi.json"
 expect_fail 2 'ansi.json: "description" holds a control character' $SB cost "$tmp/arch/ansi.json"
 err=$($SB cost "$tmp/arch/ansi.json" 2>&1)

@@ -35,6 +35,14 @@ int main(void) {
               "strided 3x3: oh %d ow %d", d.oh, d.ow);
         CHECK(!strcmp(name, "mb8ic256ih56oc64oh28kh3sh2ph1"), "canonical %s", name);
     }
+    if (ok("g64mb1ic64ih56oc64kh3ph1", OP_CONV)) {   /* benchdnn's groups field: depthwise */
+        CHECK(d.groups == 64 && d.oh == 56 && op_weight_count(&d) == 64 * 9, "depthwise: g %d, %zu weights", d.groups,
+              op_weight_count(&d));
+        CHECK(!strcmp(name, "g64mb1ic64ih56oc64oh56kh3ph1"), "grouped canonical %s", name);
+    }
+    if (ok("ic64ih56oc128kh3ph1g2", OP_CONV)) CHECK(d.groups == 2 && op_weight_count(&d) == 128 * 32 * 9, "g2 anywhere");
+    bad("g3ic64ih56oc64kh3", OP_CONV, "groups 3 must divide");
+    bad("g2ic64ih56", OP_SHIFT, "g does not apply to shift");
     if (ok("ic3ih224oc64kh7sh2ph3", OP_CONV))
         CHECK(d.n == 1 && d.oh == 112 && d.ow == 112, "stem: mb default 1, oh %d", d.oh);
     if (ok("mb1_ic64_ih56_oc64_kh3ph1_n\"layer1.0.conv2\"", OP_CONV))
@@ -60,7 +68,7 @@ int main(void) {
 
     bad("", OP_CONV, "empty descriptor");
     bad("mb1ic64ih56oc256xx3kh1", OP_CONV, "unknown field at 'xx3kh1'");
-    bad("mb1ic64ih56oc256g2kh1", OP_CONV, "unknown field");
+    bad("mb1ic64ih56oc256q2kh1", OP_CONV, "unknown field");
     bad("mb1icih56oc256kh1", OP_CONV, "'ic' needs a number");
     bad("mb1ic64ih56oc256kh", OP_CONV, "'kh' needs a number");
     bad("mb1ic0ih56oc256kh1", OP_CONV, "ic must be at least 1");

@@ -75,11 +75,15 @@ static void shift_oracle(const op_desc *d, const float *in, float *out) {
 static void conv_oracle(const op_desc *d, int kh, int kw, int pad, const float *x, const float *w,
                         const float *bias, double *y, double *mag) {
     int c = d->c, oc = d->oc;
-    double *wt = malloc((size_t)kh * kw * c * oc * sizeof *wt);   /* [ky][kx][ci][o] */
-    for (int o = 0; o < oc; o++)
+    double *wt = malloc((size_t)kh * kw * c * oc * sizeof *wt);   /* [ky][kx][ci][o], dense */
+    int groups = d->kind == OP_CONV && d->groups > 1 ? d->groups : 1, cg = c / groups;
+    for (int o = 0; o < oc; o++)   /* grouped: o reads channels [g*cg, (g+1)*cg) only, zeros elsewhere */
         for (int ci = 0; ci < c; ci++)
-            for (int k = 0; k < kh * kw; k++)
-                wt[((size_t)k * c + ci) * oc + o] = w[((size_t)o * c + ci) * kh * kw + k];
+            for (int k = 0; k < kh * kw; k++) {
+                int g = o / (oc / groups);
+                wt[((size_t)k * c + ci) * oc + o] =
+                    ci / cg == g ? w[((size_t)o * cg + ci - g * cg) * kh * kw + k] : 0.0;
+            }
     for (int b = 0; b < d->n; b++)
         for (int oy = 0; oy < d->oh; oy++)
             for (int ox = 0; ox < d->ow; ox++) {
@@ -218,13 +222,15 @@ static op_desc desc_of(const shape *s) {
 }
 
 static void label_of(const op_desc *d, char *buf, size_t len) {
-    snprintf(buf, len, "%s n%d %dx%dx%d->%dx%dx%d k%dx%d s%d p%d conn%d relu%d", op_name(d->kind),
-             d->n, d->h, d->w, d->c, d->oh, d->ow, d->oc, d->kh, d->kw, d->stride, d->pad, d->conn, d->relu);
+    snprintf(buf, len, "%s n%d %dx%dx%d->%dx%dx%d k%dx%d s%d p%d conn%d relu%d g%d", op_name(d->kind),
+             d->n, d->h, d->w, d->c, d->oh, d->ow, d->oc, d->kh, d->kw, d->stride, d->pad, d->conn, d->relu,
+             d->groups);
 }
 
-static void test_shape(const shape *sh) {
+static void test_shape_groups(const shape *sh, int groups) {
     char err[ERRLEN], label[200];
     op_desc d = desc_of(sh);
+    d.groups = groups;
     int ok = op_check(&d, err, sizeof err) == 0;
     CHECK(ok, "op_check rejected a valid shape: %s", err);
     if (!ok) return;
@@ -265,12 +271,24 @@ static void test_shape(const shape *sh) {
         unsetenv("SHIFTBENCH_ISA");
         set_threads(0);
     }
-    if (d.kind == OP_CONV || d.kind == OP_SHIFT || d.kind == OP_SHIFTCONV || d.kind == OP_FC)
+    /* grouped convs: own and OpenBLAS refuse them at create (oneDNN, where built, runs them) */
+    if ((d.kind == OP_CONV && d.groups <= 1) || d.kind == OP_SHIFT || d.kind == OP_SHIFTCONV || d.kind == OP_FC)
         CHECK(fast > 0, "no implementation besides ref runs %s", label);
     free(in); free(in2); free(w); free(b); free(y); free(y64); free(mag);
 }
 
 /* ---- shapes ------------------------------------------------------------------------- */
+
+static void test_shape(const shape *sh) { test_shape_groups(sh, 0); }
+
+/* grouped and depthwise (groups = c = oc), strided, padded, with ReLU */
+static const struct { shape s; int groups; } grouped[] = {
+    { { OP_CONV, 1, 7, 7, 16, 16, 3, 3, 1, 1, 0, 0 }, 16 },
+    { { OP_CONV, 2, 9, 8, 24, 24, 3, 3, 2, 1, 0, 1 }, 24 },
+    { { OP_CONV, 1, 6, 6, 12, 8, 3, 3, 1, 0, 0, 0 }, 4 },
+    { { OP_CONV, 1, 5, 5, 8, 16, 1, 1, 1, 0, 0, 1 }, 2 },
+    { { OP_CONV, 1, 14, 14, 64, 64, 3, 3, 1, 1, 0, 0 }, 64 },
+};
 
 static const shape shapes[] = {
     /* conv: 1x1 and 2x3 images, odd sizes with stride 2, batch > 1, every window */
@@ -645,6 +663,7 @@ int main(void) {
     test_residual();
     test_level_info();
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) test_shape(&shapes[i]);
+    for (size_t i = 0; i < sizeof grouped / sizeof *grouped; i++) test_shape_groups(&grouped[i].s, grouped[i].groups);
     for (int i = 0; i < 16 && run_names[i]; i++)
         printf("  %s%s%s: %d shapes checked\n", run_names[i], *run_levels[i] ? " at " : "", run_levels[i], run_counts[i]);
     return check_done("test_kernels");

@@ -1,11 +1,10 @@
-/* libFuzzer target: the arch loader (arch/load.c + expand.c) and what walks its IR (the
- * cost model and the receptive field, analysis/).
+/* libFuzzer target: the arch loader (arch/load.c, the families' wirings, the explicit IR
+ * reader ir_file.c) and what walks its IR (the cost model and the receptive field, analysis/).
  *
- * Input format, so that plain arch files are seeds as they are:
+ * Input format, so that plain arch files and explicit IR documents are seeds as they are:
  *   [--set KEY=VALUE\n]...      command-line overrides, one per line, first
- *   INSTANCE JSON               written to <tmp>/fz.json and loaded by path
- *   [\n--family\nFAMILY JSON]   optional: written to <tmp>/families/fz.json, so an instance
- *                               with "family": "fz" loads it ("resnet" loads arch/'s own)
+ *   JSON                        an instance or an IR document, written to <tmp>/fz.json and
+ *                               loaded by path
  * Checked besides crashes, leaks and undefined behaviour: a rejected network gets a one-line
  * error; an accepted one has consistent tensor ids and its cost either computes or is
  * refused with an error. */
@@ -20,28 +19,20 @@
 #include "../../arch/ir.h"
 #include "../../common/util.h"
 
-static char dir[64], inst[96], fam[112];
+static char dir[64], inst[96];
 
 static void cleanup(void) {
-    char fdir[96];
-    snprintf(fdir, sizeof fdir, "%s/families", dir);
-    unlink(fam);
     unlink(inst);
-    rmdir(fdir);
     rmdir(dir);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc; (void)argv;
-    /* The real families (resnet) come from the source tree's arch/, whatever the cwd. */
+    /* Named instances come from the source tree's arch/, whatever the cwd. */
     setenv("SHIFTBENCH_ARCH", FUZZ_ARCH_DIR, 0);
     snprintf(dir, sizeof dir, "/tmp/fuzz_arch.%ld", (long)getpid());
     snprintf(inst, sizeof inst, "%s/fz.json", dir);
-    snprintf(fam, sizeof fam, "%s/families/fz.json", dir);
-    char fdir[96];
-    snprintf(fdir, sizeof fdir, "%s/families", dir);
     mkdir(dir, 0700);
-    mkdir(fdir, 0700);
     atexit(cleanup);
     return 0;
 }
@@ -82,16 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         ov.kv[ov.n++] = p + 6;
         p = nl + 1;
     }
-    size_t rest = size - (size_t)(p - buf);
-    /* an optional family section */
-    char *sep = memmem(p, rest, "\n--family\n", 10);
-    if (sep) {
-        put(fam, sep + 10, rest - (size_t)(sep + 10 - p));
-        rest = (size_t)(sep - p);
-    } else {
-        unlink(fam);
-    }
-    put(inst, p, rest);
+    put(inst, p, size - (size_t)(p - buf));
 
     network net;
     char err[ERRLEN] = "";

@@ -1,0 +1,54 @@
+#!/bin/sh
+# The explicit IR (docs/ir.md): every named instance exported with `cost --format ir` and
+# read back costs identically (cost JSON equal) and runs identically (`net --impl ref` on a
+# reduced-size instance, 32x32 at width x0.25: the same logits, bit for bit); a hand-written one-off network runs.
+cd "$(dirname "$0")/.." || exit 2
+. tests/cli.sh
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+RUN="--impl ref --threads 1 --min-time 0 --min-reps 1 --warmup 0 --max-reps 1 --events none --no-peak"
+
+# one instance: cost round trip, then the run round trip at 32x32 (two at a time: 2 cores)
+check() {
+    n=$1
+    $SB cost --format ir "$n" >"$tmp/$n.ir.json" 2>"$tmp/$n.err" &&
+        $SB cost --format json "$n" >"$tmp/$n.a" && $SB cost --format json "$tmp/$n.ir.json" >"$tmp/$n.b" &&
+        cmp -s "$tmp/$n.a" "$tmp/$n.b" && echo ok >"$tmp/$n.cost"
+    $SB cost --format ir --resolution 32 --set width_multiplier=0.25 "$n" >"$tmp/$n.small.json" &&
+        $SB net "$n" --resolution 32 --set width_multiplier=0.25 $RUN -o "$tmp/$n.r1" --output "$tmp/$n.l1.npy" >/dev/null 2>&1 &&
+        $SB net "$tmp/$n.small.json" $RUN -o "$tmp/$n.r2" --output "$tmp/$n.l2.npy" >/dev/null 2>&1 &&
+        cmp -s "$tmp/$n.l1.npy" "$tmp/$n.l2.npy" && echo ok >"$tmp/$n.run"
+}
+names=$(ls arch/*.json | sed 's|arch/||; s|\.json$||')
+set -- $names
+while [ $# -gt 0 ]; do
+    check "$1" & p1=$!
+    if [ $# -gt 1 ]; then check "$2"; shift; fi
+    wait $p1; shift
+done
+for n in $names; do
+    [ -f "$tmp/$n.cost" ] && ok || bad "$n: cost JSON differs after the IR round trip ($(cat "$tmp/$n.err"))"
+    [ -f "$tmp/$n.run" ] && ok || bad "$n: net --impl ref logits differ after the IR round trip"
+done
+# the knobs and family travel with the document (results and plot twin matching read them)
+python3 - "$tmp/single-shift-8c-50.r2" <<'PY' && ok || bad "results of an IR file lack the family's knobs"
+import json, sys
+n = json.load(open(sys.argv[1]))["network"]
+assert n["family"] == "resnet" and n["knobs"]["neighbourhood"] == 8 and n["knobs"]["resolution"] == 32, n
+PY
+head -c 2 "$tmp/resnet50.ir.json" | grep -q '{' && grep -q '^  {"name": "layer1.0.conv2", "op": "conv", "inputs": \["layer1.0.relu1"\], "out_channels": 64, "kernel": \[3, 3\], "stride": 1, "pad": 1, "bn": "layer1.0.bn2", "stage": 1, "block": "layer1.0", "shape": \[1, 56, 56, 64\]}' "$tmp/resnet50.ir.json" \
+    && ok || bad "the IR's layer line form"
+
+# a one-off network, no family: costs and runs on every implementation
+$SB cost --format json tests/fixtures/ir-tiny.json | python3 -c '
+import json, sys
+n = json.load(sys.stdin)["networks"][0]
+assert n["name"] == "tiny" and n["params"] == 378 and n["family"] == "", n["params"]
+' && ok || bad "tiny IR cost"
+for impl in ref own openblas onednn; do
+    expect_ok $SB net tests/fixtures/ir-tiny.json --impl $impl --threads 1 --min-time 0 --min-reps 1 --warmup 0 \
+        --events none --no-peak -o "$tmp/tiny-$impl.json"
+done
+$SB net tests/fixtures/ir-tiny.json --batch 2 $RUN -o "$tmp/tiny-b2.json" >/dev/null 2>&1 && ok || bad "IR with --batch"
+expect_fail 2 "an explicit IR takes only batch=N and resolution=N" $SB cost --set blocks=1 tests/fixtures/ir-tiny.json
+expect_fail 2 "cost --format ir: name exactly one network" $SB cost --format ir resnet50 resnet26
+finish
