@@ -82,7 +82,7 @@ static int cost_points(sweep_run *r, char *err, size_t errlen) {
             network_free(&net);
             return set_err(err, errlen, "sweep: %s: %s", net.name, why);
         }
-        json_t *knobs = ir_knobs_json(&net.knobs);
+        json_t *knobs = network_knobs_json(&net);
         int bad = sweep_point_key(net.name, s->impl[c.impl], s->threads[c.threads], knobs, &key);
         json_decref(knobs);
         point *p = &r->pt[i];
@@ -91,7 +91,7 @@ static int cost_points(sweep_run *r, char *err, size_t errlen) {
         p->macs = (double)nc.total.macs;
         p->flops = (double)nc.total.flops;
         p->bytes = (double)nc.total.bytes;
-        p->batch = net.knobs.batch;
+        p->batch = net.batch;
         char name[80], impl[40];
         text_filename(net.name, name, sizeof name, 64);
         text_filename(s->impl[c.impl], impl, sizeof impl, 32);

@@ -69,7 +69,7 @@ static int load_accuracy(const char *path, acc_row **rows, int *n, char *err, si
             rc = set_err(err, errlen, "%s: '%s': %s", path, a.rows[i].network, nw ? why : "no network");
             break;
         }
-        json_t *k = ir_knobs_json(&net.knobs);
+        json_t *k = network_knobs_json(&net);
         acc_row *r = &(*rows)[(*n)++];
         snprintf(r->name, sizeof r->name, "%s", net.name);
         r->knobs = without_batch(k);
