@@ -30,7 +30,8 @@ static int exec_macs(const op_desc *d, uint64_t *m) {
     if (d->kind == OP_CONV) {
         uint64_t ty = taps_inside(d->h, d->oh, d->kh, d->stride, d->pad);
         uint64_t tx = taps_inside(d->w, d->ow, d->kw, d->stride, d->pad);
-        return MUL(ty, tx, &t) || MUL(t, (uint64_t)d->c * d->oc, &t) || MUL(t, (uint64_t)d->n, m) ? -1 : 0;
+        uint64_t cg = (uint64_t)d->c / (uint64_t)(d->groups > 1 ? d->groups : 1);   /* grouped: c/groups inputs */
+        return MUL(ty, tx, &t) || MUL(t, cg * d->oc, &t) || MUL(t, (uint64_t)d->n, m) ? -1 : 0;
     }
     if (d->kind != OP_SHIFTCONV) { *m = 0; return 0; }
     int gs = shift_group_size(d->c, d->conn);
