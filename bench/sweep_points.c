@@ -1,6 +1,5 @@
 /* Sweep points as results files: their identity (key), the machine they ran on, reading
  * them back from any number of directories, and the Pareto front over them. */
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -103,7 +102,6 @@ int sweep_result_load(const char *path, sweep_result *r, char *err, size_t errle
     return rc;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* The sweep's own manifest: no results file, passed over without a word. */
 static int is_manifest(const char *path) {
@@ -112,23 +110,9 @@ static int is_manifest(const char *path) {
 }
 
 static int load_dir(const char *dir, sweep_results *out, FILE *warn, char *err, size_t errlen) {
-    DIR *d = opendir(dir);
-    if (!d) return set_err(err, errlen, "%s: %s", dir, strerror(errno));
-    char **files = NULL;
-    int nf = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t l = strlen(e->d_name);
-        if (l < 6 || strcmp(e->d_name + l - 5, ".json") || e->d_name[0] == '.') continue;
-        char **nfl = realloc(files, (size_t)(nf + 1) * sizeof *files);
-        if (!nfl) break;
-        files = nfl;
-        size_t pl = strlen(dir) + l + 2;
-        if (!(files[nf] = malloc(pl))) break;
-        snprintf(files[nf++], pl, "%s/%s", dir, e->d_name);
-    }
-    closedir(d);
-    if (nf) qsort(files, (size_t)nf, sizeof *files, cmp_str);
+    char **files;
+    int nf = list_json_files(dir, &files, err, errlen);
+    if (nf < 0) return -1;
     for (int f = 0; f < nf; f++) {
         sweep_result r;
         char why[ERRLEN];

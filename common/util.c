@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -235,4 +236,37 @@ int make_dirs(const char *path) {
             *s = '/';
         }
     return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
+}
+
+static int cmp_paths(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+void paths_free(char **paths, int n) {
+    for (int i = 0; i < n; i++) free(paths[i]);
+    free(paths);
+}
+
+int list_json_files(const char *dir, char ***paths, char *err, size_t errlen) {
+    *paths = NULL;
+    DIR *d = opendir(dir);
+    if (!d) return set_err(err, errlen, "%s: %s", dir, strerror(errno));
+    char **files = NULL;
+    int nf = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".json") || e->d_name[0] == '.') continue;
+        char **grown = realloc(files, (size_t)(nf + 1) * sizeof *files);
+        size_t plen = strlen(dir) + len + 2;
+        if (grown) files = grown;
+        if (!grown || !(files[nf] = malloc(plen))) {
+            closedir(d);
+            paths_free(files, nf);
+            return set_err(err, errlen, "%s: out of memory", dir);
+        }
+        snprintf(files[nf++], plen, "%s/%s", dir, e->d_name);
+    }
+    closedir(d);
+    if (nf) qsort(files, (size_t)nf, sizeof *files, cmp_paths);   /* qsort(NULL, 0): UB */
+    *paths = files;
+    return nf;
 }

@@ -57,6 +57,11 @@ void data_dir(const char *name, const char *env_var, const char *probe, char *bu
 /* mkdir -p: path and every missing directory above it. 0, or -1 with errno set. */
 int make_dirs(const char *path);
 
+/* The "DIR/NAME.json" paths of dir's .json files (hidden ones left out), sorted by name;
+ * free each and the array with paths_free. Returns the count, or -1 with a one-line error. */
+int list_json_files(const char *dir, char ***paths, char *err, size_t errlen);
+void paths_free(char **paths, int n);
+
 /* 64-byte aligned allocation (free with free()); NULL on failure or n == 0 overflow. */
 void *alloc_aligned(size_t bytes);
 

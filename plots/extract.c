@@ -1,7 +1,6 @@
 /* Data extraction for `shiftbench plot`: results files, costs and accuracies. */
 #include "extract.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -193,28 +192,13 @@ static int newer(const pl_run *a, const pl_run *b) {
     return strcmp(fa ? fa : a->path, fb ? fb : b->path) > 0;
 }
 
-static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 int pl_results_load(const char *dir, pl_results *r, FILE *warn, char *err, size_t errlen) {
     memset(r, 0, sizeof *r);
     read_peak(NULL, 1, &r->peak);
-    DIR *d = opendir(dir);
-    if (!d) return set_err(err, errlen, "%s: %s", dir, strerror(errno));
-    char **files = NULL;
-    int nf = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t len = strlen(e->d_name);
-        if (len < 6 || strcmp(e->d_name + len - 5, ".json") || e->d_name[0] == '.') continue;
-        char **nf2 = realloc(files, (size_t)(nf + 1) * sizeof *files);
-        if (!nf2) break;
-        files = nf2;
-        size_t plen = strlen(dir) + len + 2;
-        if (!(files[nf] = malloc(plen))) break;
-        snprintf(files[nf++], plen, "%s/%s", dir, e->d_name);
-    }
-    closedir(d);
-    if (nf) qsort(files, (size_t)nf, sizeof *files, cmp_names);   /* qsort(NULL, 0): UB */
+    char **files;
+    int nf = list_json_files(dir, &files, err, errlen);
+    if (nf < 0) return -1;
     char peak_date[40] = "";
     for (int f = 0; f < nf; f++) {
         char why[ERRLEN];
@@ -255,8 +239,7 @@ int pl_results_load(const char *dir, pl_results *r, FILE *warn, char *err, size_
         }   /* kernel results: not charted */
         json_decref(doc);
     }
-    for (int f = 0; f < nf; f++) free(files[f]);
-    free(files);
+    paths_free(files, nf);
     for (int k = 0; k < r->nruns && warn; k++)
         if (!r->runs[k].complete)
         {
