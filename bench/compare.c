@@ -85,6 +85,15 @@ static int check_record(const char *path, const json_t *rec, char *err, size_t e
     double *s;
     int ns;
     if (results_samples(rec, &s, &ns)) return 0;   /* no samples: nothing to disagree with */
+    /* A time is real: positive, above the clock's resolution, below a day (else a ratio of
+     * them is inf, 0 or 300 digits, and a record of zeros would silently drop out). */
+    for (int i = 0; i < ns; i++)
+        if (!(s[i] >= 1e-9 && s[i] <= 86400)) {
+            double bad = s[i];
+            free(s);
+            return set_err(err, errlen, "%s: record '%s': sample %d is %.6g s, not a time between 1 ns and a day",
+                           path, str(rec, "name"), i, bad);
+        }
     double med = stats_median(s, ns);
     free(s);
     if (json_is_integer(n) && json_integer_value(n) != ns)

@@ -71,4 +71,11 @@ else bad "--pair-different-work pairs them"; fi
 mk "$tmp/bad.json" 1 5 badmedian=layer1.0.conv2
 expect_fail 2 "bad.json: record 'layer1.0.conv2': stats.median 0.00204 disagrees with the median of its 5 samples, 0.00102" \
     $SB compare "$tmp/a5.json" "$tmp/bad.json"
+# Samples that are not times (all zero: the records once dropped out, "0 matched", exit 0;
+# negative; so large that B/A is inf): one line, exit 2.
+mk "$tmp/zero.json" 0 5; mk "$tmp/neg.json" -1 5; mk "$tmp/huge.json" 1e308 5
+expect_fail 2 "zero.json: record 'layer1.0.conv1': sample 0 is 0 s, not a time between 1 ns and a day" \
+    $SB compare "$tmp/a5.json" "$tmp/zero.json"
+expect_fail 2 "neg.json: record 'layer1.0.conv1': sample 0 is -0.001 s" $SB compare "$tmp/a5.json" "$tmp/neg.json"
+expect_fail 2 "huge.json: record 'layer1.0.conv1': sample 0 is 1e.305 s" $SB compare "$tmp/huge.json" "$tmp/a5.json"
 finish
