@@ -16,14 +16,18 @@ MULTIARCH := $(or $(shell $(CC) -print-multiarch 2>/dev/null),$(shell dpkg-archi
 OPENBLAS_PC := /usr/lib/$(MULTIARCH)/openblas-openmp/pkgconfig
 # KERNELS_ONLY=1: our kernels, the oracle and common/ alone, with no third-party library
 # (make test-aarch64 builds its cross tests so); the registry then lists ours only.
-KERNELS_SRC := $(filter-out kernels/openblas.c kernels/onednn.c kernels/runtime.c,$(wildcard common/*.c kernels/*.c))
+KERNELS_SRC := $(filter-out kernels/openblas.c kernels/onednn.c kernels/xnnpack.c kernels/runtime.c,$(wildcard common/*.c kernels/*.c))
 ifndef KERNELS_ONLY
 BLAS_CFLAGS := $(shell PKG_CONFIG_PATH=$(OPENBLAS_PC) pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS := $(shell PKG_CONFIG_PATH=$(OPENBLAS_PC) pkg-config --libs openblas 2>/dev/null)
 BLAS_DIR := $(patsubst -L%,%,$(filter -L%,$(BLAS_LIBS)))
 JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
 JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null)
-LIB_LIBS := -ldnnl -lpfm
+LIB_LIBS := -ldnnl -lXNNPACK -lpthreadpool -lpfm
+# XNNPACK has neither a version call nor a pkg-config file: the results context records
+# the Debian package's version, read here.
+XNNPACK_VERSION := $(shell dpkg-query -W -f='$${Version}' libxnnpack-dev 2>/dev/null)
+$(BUILD)/kernels/runtime.o: CFLAGS += -DSHIFTBENCH_XNNPACK_VERSION='"$(or $(XNNPACK_VERSION),unknown)"'
 endif
 
 OPT ?= -O3
@@ -56,6 +60,7 @@ TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 DEPS_PKGS := build-essential pkg-config python3 libopenblas-dev libopenblas-openmp-dev libdnnl-dev \
+             libxnnpack-dev libpthreadpool-dev \
              libpfm4-dev libjansson-dev gnuplot-nox
 
 .PHONY: all deps run test clean install
@@ -234,7 +239,7 @@ VALGRIND_NET := ./shiftbench net resnet50 --set widths=4,4,4,4 --set stem_width=
 valgrind: all
 	@mkdir -p $(BUILD)
 	@for run in "--impl ref --events none" "--impl own --events none" "--impl openblas --events none" \
-	            "--impl onednn --events none" "--impl ref --threads 1"; do \
+	            "--impl onednn --events none" "--impl xnnpack --events none" "--impl ref --threads 1"; do \
 	  echo "valgrind: shiftbench net ... $$run"; \
 	  valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
 	    --show-leak-kinds=definite,indirect,possible --suppressions=tests/valgrind.supp --num-callers=30 \

@@ -7,7 +7,7 @@
 
 fuse_caps fuse_caps_of(const char *impl) {
     int best = !strcmp(impl, "best");
-    fuse_caps c = { .shiftconv = best || (strcmp(impl, "ref") && kernel_find(OP_SHIFTCONV, impl)),
+    fuse_caps c = { .shiftconv = best || (strcmp(impl, "ref") && kernel_find_in_family(OP_SHIFTCONV, impl)),
                     .residual = best ? FUSE_ADD_TIMED : !strcmp(impl, "own") ? FUSE_ADD_INSIDE : FUSE_ADD_APART };
     return c;
 }

@@ -156,6 +156,7 @@ json_t *context_build(void) {
     }
     json_object_set_new(c, "onednn_version", str(runtime_onednn_version()));
     json_object_set_new(c, "onednn_isa", str(runtime_onednn_isa()));
+    json_object_set_new(c, "xnnpack_version", str(runtime_xnnpack_version()));
     json_object_set_new(c, "compiler", str(compiler()));
     json_object_set_new(c, "cflags", str(SHIFTBENCH_CFLAGS));
     return c;

@@ -7,6 +7,7 @@
 
 /* A new object with date, git_commit, hostname, cpu_model, isa, cores, threads,
  * openblas_core, openblas_threads, openblas_coretype_forced, onednn_version, onednn_isa,
+ * xnnpack_version (the libxnnpack-dev package the build saw: the library has no version call),
  * compiler and cflags. Call after runtime_set_threads. The caller adds "settings" (every
  * setting of the run) and, when measured, "peak". NULL only when out of memory. */
 json_t *context_build(void);

@@ -9,14 +9,21 @@
 #include "../analysis/fuse.h"
 #include "measure.h"
 
-static const char *const IMPLS[] = { "ref", "own", "openblas", "onednn", "best", NULL };
-
-const char *exec_impl_names(void) { return "ref, own, openblas, onednn, best"; }
+/* --impl: the registry's families, then best. */
+const char *exec_impl_names(void) {
+    static char names[256];
+    if (!names[0]) {
+        for (int i = 0; kernel_family_at(i); i++)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s, ", kernel_family_at(i));
+        snprintf(names + strlen(names), sizeof names - strlen(names), "best");
+    }
+    return names;
+}
 
 int exec_impl_valid(const char *impl) {
-    for (int i = 0; IMPLS[i]; i++)
-        if (!strcmp(impl, IMPLS[i])) return 1;
-    return 0;
+    for (int i = 0; kernel_family_at(i); i++)
+        if (!strcmp(impl, kernel_family_at(i))) return 1;
+    return !strcmp(impl, "best");
 }
 
 /* splitmix64: tiny, seedable, good enough for test data. */
@@ -99,7 +106,7 @@ static int choose(exec_step *st, const op_desc *d, const char *impl, char *err, 
     const char *chain[3] = { impl, "own", "ref" };
     char why[ERRLEN] = "";
     for (int c = 0; c < 3; c++) {
-        const kernel_impl *ki = kernel_find(d->kind, chain[c]);
+        const kernel_impl *ki = kernel_find_in_family(d->kind, chain[c]);
         if (ki && kernel_create(&st->k, ki, d, st->weight, st->bias, why, sizeof why) == 0) return 0;
     }
     return set_err(err, errlen, "no implementation of %s runs this shape (%s)", op_name(d->kind), why);

@@ -52,8 +52,8 @@ typedef struct {
 /* Bytes the executor would allocate for net (buffers and weights), without allocating. */
 int exec_footprint(const network *net, uint64_t *bytes, char *err, size_t errlen);
 
-/* Plans and prepares every step. With impl "X", each op runs on X where X has it, else on
- * "own", else "ref"; "best" times every candidate per step and keeps the fastest.
+/* Plans and prepares every step. With impl "X", each op runs on family X where X has it
+ * (kernel_find_in_family: onednn's shift is onednn-dw), else on "own", else "ref"; "best" times every candidate per step and keeps the fastest.
  * Returns 0, or -1 with a one-line error. */
 int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, size_t errlen);
 void exec_run_step(executor *ex, int i);
@@ -69,7 +69,8 @@ int exec_step_cost(const executor *ex, int i, cost *c);
  * outputs): what the step's fusion saves is this less exec_step_cost's bytes. */
 uint64_t exec_step_bytes_apart(const executor *ex, int i);
 
-/* The implementations --impl accepts, for messages: "ref, own, openblas, onednn, best". */
+/* The implementations --impl accepts (the registry's families and best), for messages:
+ * "ref, own, openblas, onednn, xnnpack, best". */
 const char *exec_impl_names(void);
 int exec_impl_valid(const char *impl);
 

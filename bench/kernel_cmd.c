@@ -165,9 +165,12 @@ static int option_list(char *s, const char **out, int max, int *n, const char *w
 }
 
 static void list_kernels(void) {
+    int wide = 10;
+    for (int i = 0, n = kernel_count(); i < n; i++)
+        if ((int)strlen(kernel_at(i)->impl) > wide) wide = (int)strlen(kernel_at(i)->impl);
     for (int i = 0, n = kernel_count(); i < n; i++) {
         const kernel_impl *k = kernel_at(i);
-        printf("%-10s %-10s %s\n", op_name(k->op), k->impl, k->about ? k->about : "");
+        printf("%-10s %-*s %s\n", op_name(k->op), wide, k->impl, k->about ? k->about : "");
     }
     /* Our kernels' ISA levels: which this build and CPU have, which is in use, and the
      * GEMM micro-kernel's register blocking at each. */
@@ -319,6 +322,7 @@ static int run_one(const kopts *k, const job *j, const kernel_impl *impl, const 
         return 0;
     }
     run_ctx rc = { &kr, b };
+    kernel_bind(&kr, b->in, b->in2, b->out);
     measure_result m;
     int r = measure(run_once, &rc, &k->mo, ctr, &m, err, sizeof err);
     const char *info = kernel_info(&kr);
@@ -338,7 +342,7 @@ static int run_one(const kopts *k, const job *j, const kernel_impl *impl, const 
     if (j->d.relu) json_object_set_new(rec, "fused", json_pack("[s]", "relu"));
     results_add_record(doc, rec);
     double t = m.stats.median;
-    fprintf(tab, "%-32s %-9s %-9s %-24s ", j->name, op_name(j->d.kind), impl->impl, info);
+    fprintf(tab, "%-32s %-9s %-17s %-24s ", j->name, op_name(j->d.kind), impl->impl, info);
     print_time(tab, t);
     if (have_cost && c.flops) fprintf(tab, " %9.1f", (double)c.flops / t / 1e9); else fprintf(tab, " %9s", "-");
     if (have_cost) fprintf(tab, " %9.1f", (double)c.bytes / t / 1e9); else fprintf(tab, " %9s", "-");
@@ -440,7 +444,7 @@ static int run_all(kopts *k) {
     }
     json_object_set_new(ctx, "settings", settings_json(k));
     json_t *doc = results_new("kernel", ctx);
-    fprintf(tab, "%-32s %-9s %-9s %-24s %12s %9s %9s%s\n", "descriptor", "op", "impl", "impl_info",
+    fprintf(tab, "%-32s %-9s %-17s %-24s %12s %9s %9s%s\n", "descriptor", "op", "impl", "impl_info",
             "median", "GFLOP/s", "GB/s", peak ? "   peak" : "");
     int measured = 0, failed = 0;
     for (int i = 0; i < k->njobs && !interrupted(); i++) {

@@ -36,7 +36,7 @@ typedef struct {
 
 static void usage(FILE *f) {
     fprintf(f,
-        "usage: shiftbench net NET [--impl ref|own|openblas|onednn|best] [--batch N] [--threads N]\n"
+        "usage: shiftbench net NET [--impl I] [--batch N] [--threads N]\n"
         "                      [--resolution N] [--set KNOB=VALUE]... [--min-time S] [--min-reps N]\n"
         "                      [--warmup N] [--cold] [--events LIST|none] [--seed N] [-o FILE|-]\n"
         "                      [--weights FILE.safetensors [--bn-eps E]] [--input FILE.npy]\n"
@@ -44,9 +44,11 @@ static void usage(FILE *f) {
         "Builds NET (a name under arch/ or an arch file) with seeded random weights, runs forward\n"
         "passes and times every layer inside the pass, then the pass alone. Prints a per-layer\n"
         "table and writes results JSON (results/SCHEMA.md) to results/ or FILE (- = stdout).\n\n"
-        "  --impl I       ref, own, openblas, onednn: each op on I where I has it, else own, else\n"
-        "                 ref; best: per layer the fastest measured implementation (default onednn)\n"
-        "  --threads N    OpenBLAS, oneDNN and our kernels alike (default: all cores)\n"
+        "  --impl I       one of: %s\n"
+        "                 a family: each op on I where I has it (onednn and xnnpack run the shift\n"
+        "                 as a one-hot depthwise 3x3, onednn-dw / xnnpack-dw), else own, else ref;\n"
+        "                 best: per layer the fastest measured implementation (default onednn)\n"
+        "  --threads N    OpenBLAS, oneDNN, XNNPACK and our kernels alike (default: all cores)\n"
         "  --min-time S   seconds of timed passes at least (default 1)\n"
         "  --min-reps N   timed passes at least (default 5)   --warmup N  untimed passes (default 2)\n"
         "  --max-reps N   timed passes at most, even before --min-time (default 1000)\n"
@@ -63,7 +65,7 @@ static void usage(FILE *f) {
         "                 N = --batch, H = W = --resolution); default: seeded random\n"
         "  --output F     write the logits of the input, float32 .npy [N, classes]\n"
         "  --peak FILE    %% of peak against the peak results file FILE (shiftbench peak -o FILE)\n"
-        "  --no-peak      no %% of peak (default: a brief FMA peak measurement first)\n");
+        "  --no-peak      no %% of peak (default: a brief FMA peak measurement first)\n", exec_impl_names());
 }
 
 /* The options that take a value (the others are flags or the network). */

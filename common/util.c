@@ -221,7 +221,9 @@ void data_dir(const char *name, const char *env_var, const char *probe, char *bu
 
 void *alloc_aligned(size_t bytes) {
     if (bytes == 0) bytes = 64;
-    size_t rounded = (bytes + 63) & ~(size_t)63;
+    /* Rounded up to the alignment, plus one line: vector code may read past the end
+     * (XNNPACK up to XNN_EXTRA_BYTES = 16 bytes, and documents it), never into another block. */
+    size_t rounded = ((bytes + 63) & ~(size_t)63) + 64;
     if (rounded < bytes) return NULL;
     return aligned_alloc(64, rounded);
 }

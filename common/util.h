@@ -62,7 +62,8 @@ int make_dirs(const char *path);
 int list_json_files(const char *dir, char ***paths, char *err, size_t errlen);
 void paths_free(char **paths, int n);
 
-/* 64-byte aligned allocation (free with free()); NULL on failure or n == 0 overflow. */
+/* 64-byte aligned allocation (free with free()), with 64 readable bytes past the end
+ * for libraries that over-read (XNNPACK); NULL on failure or overflow. */
 void *alloc_aligned(size_t bytes);
 
 #endif

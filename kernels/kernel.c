@@ -31,6 +31,10 @@ void kernel_run(const kernel *k, const float *in, const float *in2, float *out) 
     k->impl->run(k->state, in, in2, out);
 }
 
+void kernel_bind(const kernel *k, const float *in, const float *in2, float *out) {
+    if (k->impl->bind) k->impl->bind(k->state, in, in2, out);
+}
+
 void kernel_destroy(kernel *k) {
     if (k->impl && k->state) k->impl->destroy(k->state);
     memset(k, 0, sizeof *k);

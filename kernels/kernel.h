@@ -7,7 +7,11 @@
 
 typedef struct {
     op_kind op;
-    const char *impl;   /* "ref", "openblas", "onednn", "avx512", ... */
+    const char *impl;   /* "ref", "openblas", "onednn", "onednn-dw", ... */
+    /* The family `net --impl F` runs it in: NULL = its impl name (the family's own
+     * kernel); a variant names its family (onednn-dw is the onednn family's shift);
+     * "" = no family: only by its own name (`kernel`, `ratios`) or by `best`. */
+    const char *family;
     const char *about;  /* one line for `shiftbench kernel --list` */
     /* Prepare everything outside of timing (weight reorders, primitives, workspace).
      * weight/bias as op_weight_count/op_bias_count (NULL when the op has none).
@@ -16,6 +20,9 @@ typedef struct {
     /* in2 is the second operand of OP_ADD, NULL otherwise. Buffers are NHWC, unpadded. */
     void (*run)(void *state, const float *in, const float *in2, float *out);
     void (*destroy)(void *state);
+    /* Optional: the buffers run() will get, told outside timing (XNNPACK sets its operator
+     * up on them); run() on other buffers binds them itself. */
+    void (*bind)(void *state, const float *in, const float *in2, float *out);
     /* What actually runs (e.g. oneDNN's "brgconv:avx512_core"); NULL = the impl name. */
     const char *(*info)(const void *state);
     /* conv / shiftconv / fc: run adds a non-NULL in2 (a residual, shaped like the output)
@@ -27,6 +34,12 @@ typedef struct {
 int kernel_count(void);
 const kernel_impl *kernel_at(int i);
 const kernel_impl *kernel_find(op_kind op, const char *impl);   /* NULL when absent */
+const char *kernel_family(const kernel_impl *k);                 /* family, else impl */
+/* What `net --impl family` runs op on: the kernel named family, else the family's
+ * variant of op; NULL when the family has none. */
+const kernel_impl *kernel_find_in_family(op_kind op, const char *family);
+/* The i-th distinct family in registry order ("ref", "own", ...), NULL past the end. */
+const char *kernel_family_at(int i);
 
 /* A prepared kernel: create + remember the impl, checking the descriptor first. */
 typedef struct {
@@ -38,6 +51,7 @@ typedef struct {
 int kernel_create(kernel *k, const kernel_impl *impl, const op_desc *d,
                   const float *weight, const float *bias, char *err, size_t errlen);
 void kernel_run(const kernel *k, const float *in, const float *in2, float *out);
+void kernel_bind(const kernel *k, const float *in, const float *in2, float *out);   /* before timing */
 void kernel_destroy(kernel *k);
 const char *kernel_info(const kernel *k);
 

@@ -6,7 +6,11 @@
  * for, bias copied); run() only points the src/dst memory objects at the caller's buffers
  * (dnnl_memory_set_data_handle is cheap) and executes. oneDNN threads with OpenMP (libgomp),
  * the same pool as OpenBLAS's OpenMP build and our kernels: no threads of our own here.
- * shift / shiftconv: oneDNN has no such primitive, so there is no entry for them. */
+ * shift / shiftconv: oneDNN has no such primitive; they run as people write them with it,
+ * a depthwise 3x3 with one-hot weights (onednn-dw, the onednn family's shift, so that
+ * `net --impl onednn` runs a shift network inside oneDNN: shift, then the 1x1) and the
+ * "masked 3x3" (onednn-masked3x3: shift + 1x1 as a dense 3x3, 9x the 1x1's MACs; only by
+ * name and in `best`). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +20,7 @@
 #include <oneapi/dnnl/dnnl_debug.h>
 
 #include "kernel.h"
+#include "shift_as_conv.h"
 #include "../common/util.h"
 
 /* ---- the shared engine and stream ---------------------------------------------------- */
@@ -235,33 +240,47 @@ static void *finish_weighted(dn_state *st, const_dnnl_op_desc_t od, const char *
 
 /* ---- conv ------------------------------------------------------------------------------ */
 
-static void *conv_create(const op_desc *d, const float *weight, const float *bias,
-                         char *err, size_t errlen) {
-    if (!weight) { set_err(err, errlen, "oneDNN conv: weights missing"); return NULL; }
+/* A convolution on d's tensors with g's window (kh, kw, stride, pad; oc) in `groups`
+ * groups; weights in PyTorch order (oc, c / groups, kh, kw). */
+static void *conv_make(const op_desc *d, const op_desc *g, int groups, const float *weight, const float *bias,
+                       char *err, size_t errlen) {
     dn_state *st = new_state(d, err, errlen);
     if (!st) return NULL;
     dnnl_memory_desc_t src, wei, bmd, dst;
     md_nhwc(&src, d->n, d->c, d->h, d->w);
-    md_nhwc(&dst, d->n, d->oc, d->oh, d->ow);
-    /* grouped: (g, oc/g, c/g, kh, kw), which is PyTorch's (oc, c/g, kh, kw) in memory */
-    int g = d->groups > 1 ? d->groups : 1, wnd = g > 1 ? 5 : 4;
-    dnnl_dims_t wdims = { d->oc, d->c, d->kh, d->kw };
-    if (g > 1) {
-        dnnl_dims_t gd = { g, d->oc / g, d->c / g, d->kh, d->kw };
-        memcpy(wdims, gd, sizeof gd);
-    }
-    TRY(dnnl_memory_desc_init_by_tag(&wei, wnd, wdims, dnnl_f32, dnnl_format_tag_any), "weights md");
-    dnnl_dims_t bdims = { d->oc };
+    md_nhwc(&dst, d->n, g->oc, d->oh, d->ow);
+    dnnl_dims_t wdims = { g->oc, d->c, g->kh, g->kw }, gdims = { groups, g->oc / groups, d->c / groups, g->kh, g->kw };
+    int wnd = groups > 1 ? 5 : 4;
+    TRY(dnnl_memory_desc_init_by_tag(&wei, wnd, groups > 1 ? gdims : wdims, dnnl_f32, dnnl_format_tag_any), "weights md");
+    dnnl_dims_t bdims = { g->oc };
     TRY(dnnl_memory_desc_init_by_tag(&bmd, 1, bdims, dnnl_f32, dnnl_x), "bias md");
-    dnnl_dims_t strides = { d->stride, d->stride };
-    dnnl_dims_t pl = { d->pad, d->pad };
-    dnnl_dims_t pr = { pad_right(d->h, d->kh, d->stride, d->pad, d->oh),
-                       pad_right(d->w, d->kw, d->stride, d->pad, d->ow) };
+    dnnl_dims_t strides = { g->stride, g->stride };
+    dnnl_dims_t pl = { g->pad, g->pad };
+    dnnl_dims_t pr = { pad_right(d->h, g->kh, g->stride, g->pad, d->oh),
+                       pad_right(d->w, g->kw, g->stride, g->pad, d->ow) };
     dnnl_convolution_desc_t cd;
     TRY(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct,
                                            &src, &wei, bias ? &bmd : NULL, &dst, strides, pl, pr),
         "convolution descriptor");
-    return finish_weighted(st, &cd, "convolution", wnd, wdims, g > 1 ? dnnl_goihw : dnnl_oihw, weight, bias, err, errlen);
+    return finish_weighted(st, &cd, "convolution", wnd, groups > 1 ? gdims : wdims, groups > 1 ? dnnl_goihw : dnnl_oihw,
+                           weight, bias, err, errlen);
+}
+
+static void *conv_create(const op_desc *d, const float *weight, const float *bias,
+                         char *err, size_t errlen) {
+    if (!weight) { set_err(err, errlen, "oneDNN conv: weights missing"); return NULL; }
+    return conv_make(d, d, d->groups > 1 ? d->groups : 1, weight, bias, err, errlen);
+}
+
+/* ---- the shift as a convolution (kernels/shift_as_conv.h) ----------------------------- */
+
+static void *shift_dw_create(const op_desc *d, const float *w, const float *b, char *err, size_t errlen) {
+    (void)w; (void)b;
+    return shift_dw_create_with(conv_make, d, err, errlen);
+}
+
+static void *shift_masked_create(const op_desc *d, const float *w, const float *b, char *err, size_t errlen) {
+    return shift_masked3x3_create_with(conv_make, d, w, b, err, errlen);
 }
 
 /* ---- fc: inner product on n x c ------------------------------------------------------- */
@@ -418,9 +437,10 @@ static void dn_run(void *state, const float *in, const float *in2, float *out) {
     }
 }
 
-#define ENTRY(OP, about_, create_) \
-    { .op = OP, .impl = "onednn", .about = about_, .create = create_, .run = dn_run, \
+#define VARIANT(OP, impl_, family_, about_, create_) \
+    { .op = OP, .impl = impl_, .family = family_, .about = about_, .create = create_, .run = dn_run, \
       .destroy = dn_destroy, .info = dn_info }
+#define ENTRY(OP, about_, create_) VARIANT(OP, "onednn", NULL, about_, create_)
 
 const kernel_impl onednn_kernels[] = {
     ENTRY(OP_CONV, "oneDNN convolution, grouped and depthwise too (NHWC, weights in oneDNN's layout, bias, fused ReLU)", conv_create),
@@ -430,5 +450,9 @@ const kernel_impl onednn_kernels[] = {
     ENTRY(OP_FC, "oneDNN inner product (n x c, bias, fused ReLU)", fc_create),
     ENTRY(OP_ADD, "oneDNN binary add (NHWC, fused ReLU)", add_create),
     ENTRY(OP_RELU, "oneDNN eltwise ReLU (NHWC)", relu_create),
+    VARIANT(OP_SHIFT, "onednn-dw", "onednn", "shift as oneDNN depthwise 3x3 conv with one-hot weights (NHWC)",
+            shift_dw_create),
+    VARIANT(OP_SHIFTCONV, "onednn-masked3x3", "", "shift + 1x1 as a oneDNN dense 3x3 conv, zero but at each channel's shift tap",
+            shift_masked_create),
     { .create = NULL },
 };

@@ -1,6 +1,6 @@
 /* Every kernel implementation, by table. Each kernels/<impl>.c file exports one table ended
  * by an entry whose create is NULL. A kernels-only build (-DSHIFTBENCH_KERNELS_ONLY, e.g.
- * `make test-aarch64`) lists ours alone: it links neither OpenBLAS nor oneDNN. */
+ * `make test-aarch64`) lists ours alone: it links neither OpenBLAS, oneDNN nor XNNPACK. */
 #include <string.h>
 #include "kernel.h"
 
@@ -11,8 +11,9 @@ static const kernel_impl *const tables[] = { ref_kernels, own_kernels };
 #else
 extern const kernel_impl openblas_kernels[]; /* kernels/openblas.c */
 extern const kernel_impl onednn_kernels[];   /* kernels/onednn.c */
+extern const kernel_impl xnnpack_kernels[];  /* kernels/xnnpack.c */
 
-static const kernel_impl *const tables[] = { ref_kernels, own_kernels, openblas_kernels, onednn_kernels };
+static const kernel_impl *const tables[] = { ref_kernels, own_kernels, openblas_kernels, onednn_kernels, xnnpack_kernels };
 #endif
 
 int kernel_count(void) {
@@ -33,6 +34,28 @@ const kernel_impl *kernel_find(op_kind op, const char *impl) {
     for (int i = 0, n = kernel_count(); i < n; i++) {
         const kernel_impl *k = kernel_at(i);
         if (k->op == op && strcmp(k->impl, impl) == 0) return k;
+    }
+    return NULL;
+}
+
+const char *kernel_family(const kernel_impl *k) { return k->family ? k->family : k->impl; }
+
+const kernel_impl *kernel_find_in_family(op_kind op, const char *family) {
+    const kernel_impl *own = kernel_find(op, family);
+    if (own && !strcmp(kernel_family(own), family)) return own;
+    for (int i = 0, n = kernel_count(); i < n; i++) {
+        const kernel_impl *k = kernel_at(i);
+        if (k->op == op && !strcmp(kernel_family(k), family)) return k;
+    }
+    return NULL;
+}
+
+const char *kernel_family_at(int i) {
+    for (int j = 0, n = kernel_count(); j < n; j++) {
+        const char *f = kernel_family(kernel_at(j));
+        int seen = !*f;
+        for (int p = 0; p < j && !seen; p++) seen = !strcmp(kernel_family(kernel_at(p)), f);
+        if (!seen && i-- == 0) return f;
     }
     return NULL;
 }

@@ -132,3 +132,8 @@ const char *runtime_onednn_isa(void) {
     default: return "unknown";
     }
 }
+
+#ifndef SHIFTBENCH_XNNPACK_VERSION
+#define SHIFTBENCH_XNNPACK_VERSION "unknown"
+#endif
+const char *runtime_xnnpack_version(void) { return SHIFTBENCH_XNNPACK_VERSION; }

@@ -30,5 +30,8 @@ const char *runtime_openblas_core(void); /* openblas_get_corename() */
 int runtime_openblas_threads(void);
 const char *runtime_onednn_version(void);/* "2.6.3" */
 const char *runtime_onednn_isa(void);    /* the ISA oneDNN dispatches to, e.g. "avx512_core" */
+/* The libxnnpack-dev version the build saw ("0.0~git20220216.ae108ef-2"): the library
+ * itself exposes none. */
+const char *runtime_xnnpack_version(void);
 
 #endif

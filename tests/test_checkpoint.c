@@ -31,8 +31,6 @@
 #include "../bench/safetensors.h"
 #include "../common/util.h"
 
-static const char *const IMPLS[] = { "ref", "own", "openblas", "onednn", "best" };
-#define NIMPL 5
 #define LOGIT_TOL 1e-4
 
 static uint64_t rng = 12345;
@@ -359,12 +357,18 @@ static void families(void) {
         float *ref = write_ckpt(path, &w, &(wopts){ .nbt = 1 }) ? NULL : logits(&net, path, CKPT_BN_EPS, "ref", in);
         double scale = ref ? max_abs(ref, n) : 0;
         CHECK(ref && scale > 1e-3 && isfinite(scale), "%s: ref logits finite and not all zero (max %g)", nets[f], scale);
-        for (int i = 1; ref && i < NIMPL; i++) {
-            float *y = logits(&net, path, CKPT_BN_EPS, IMPLS[i], in);
+        /* every --impl family of the registry after ref (the first), then best */
+        const char *impls[16];
+        int ni = 0;
+        for (int i = 1; kernel_family_at(i) && ni < 15; i++) impls[ni++] = kernel_family_at(i);
+        impls[ni++] = "best";
+        for (int i = 0; ref && i < ni; i++) {
+            const char *impl = impls[i];
+            float *y = logits(&net, path, CKPT_BN_EPS, impl, in);
             double rel = y ? max_diff(y, ref, n) / scale : INFINITY;
-            CHECK(rel <= LOGIT_TOL, "%s on %s: max |logit - ref| / max |ref| = %.3g (tolerance %g)", nets[f], IMPLS[i],
+            CHECK(rel <= LOGIT_TOL, "%s on %s: max |logit - ref| / max |ref| = %.3g (tolerance %g)", nets[f], impl,
                   rel, LOGIT_TOL);
-            if (getenv("SHIFTBENCH_TEST_VERBOSE")) fprintf(stderr, "%-20s %-9s %.3g\n", nets[f], IMPLS[i], rel);
+            if (getenv("SHIFTBENCH_TEST_VERBOSE")) fprintf(stderr, "%-20s %-9s %.3g\n", nets[f], impl, rel);
             free(y);
         }
         /* real weights are not the seeded ones: without the hook the logits differ */

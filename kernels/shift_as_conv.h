@@ -1,0 +1,27 @@
+/* The shift as people implement it in a conv library (issue 14), for the libraries that
+ * have no shift op: weights that make a 3x3 convolution (zero pad 1) compute it.
+ *   dw:        shift = depthwise 3x3 whose channel ch is one-hot at the tap that reads its
+ *              group's source pixel, (ky, kx) = (1 - dh, 1 - dw) [shift_disp].
+ *   masked3x3: shift + 1x1 (stride s) = dense 3x3 (stride s) whose weight w[o][ci] sits at
+ *              input channel ci's tap, zero at the other eight.
+ * Both are exact: every output is one product by 1 (dw), or the 1x1's own terms plus
+ * products by 0. */
+#ifndef SHIFTBENCH_SHIFT_AS_CONV_H
+#define SHIFTBENCH_SHIFT_AS_CONV_H
+
+#include <stddef.h>
+#include "op.h"
+
+/* A library's convolution create: on d's tensors, with g's window (kh, kw, stride, pad;
+ * oc) in `groups` groups, weights in PyTorch order (oc, c / groups, kh, kw), bias may be
+ * NULL. Returns its state, or NULL with a one-line reason. */
+typedef void *(*conv_make_fn)(const op_desc *d, const op_desc *g, int groups, const float *weight,
+                              const float *bias, char *err, size_t errlen);
+
+/* Kernel creates for shift d (dw) and shiftconv d (masked 3x3, 1x1 weights w, bias b)
+ * on a library's conv. */
+void *shift_dw_create_with(conv_make_fn make, const op_desc *d, char *err, size_t errlen);
+void *shift_masked3x3_create_with(conv_make_fn make, const op_desc *d, const float *w, const float *b,
+                                  char *err, size_t errlen);
+
+#endif
