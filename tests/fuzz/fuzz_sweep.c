@@ -14,6 +14,14 @@
 #include "../../bench/sweep.h"
 #include "../../common/util.h"
 
+/* The spec parser checks --impl names against the kernel registry's families (via
+ * bench/exec.c); the registry would link every library, so the fuzzer gets the names. */
+const char *kernel_family_at(int i);
+const char *kernel_family_at(int i) {
+    static const char *const families[] = { "ref", "own", "openblas", "onednn", "xnnpack" };
+    return i >= 0 && i < (int)(sizeof families / sizeof *families) ? families[i] : NULL;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char path[64];
     snprintf(path, sizeof path, "/tmp/fuzz_sweep.%ld.json", (long)getpid());
