@@ -57,9 +57,11 @@ static int is_integral(double x) { return fabs(x) < 9e15 && floor(x) == x; }
 static int axis_add(sweep_axis *a, const char *v, char *err, size_t errlen) {
     if (a->nvals >= SWEEP_MAX_VALUES)
         return set_err(err, errlen, "sweep: --set %s: more than %d values", a->knob, SWEEP_MAX_VALUES);
-    char **nv = realloc(a->vals, (size_t)(a->nvals + 1) * sizeof *nv);
-    if (!nv) return set_err(err, errlen, "out of memory");
-    a->vals = nv;
+    if (!(a->nvals & (a->nvals - 1))) {   /* 0 or a power of two: double (ranges can be long) */
+        char **nv = realloc(a->vals, (size_t)(a->nvals ? 2 * a->nvals : 1) * sizeof *nv);
+        if (!nv) return set_err(err, errlen, "out of memory");
+        a->vals = nv;
+    }
     return dup_str(&a->vals[a->nvals++], v, err, errlen);
 }
 

@@ -1,5 +1,6 @@
 /* A prepared kernel: descriptor checked once here, so every create sees a filled,
- * valid descriptor. */
+ * valid descriptor; and the one way a library's failed run is reported. */
+#include <stdio.h>
 #include <string.h>
 #include "kernel.h"
 #include "../common/util.h"
@@ -43,4 +44,12 @@ void kernel_destroy(kernel *k) {
 const char *kernel_info(const kernel *k) {
     const char *s = k->impl && k->impl->info ? k->impl->info(k->state) : NULL;
     return s ? s : k->impl ? k->impl->impl : "?";
+}
+
+void kernel_run_failed(int *warned, const char *library, op_kind op, const char *why, float *out, size_t n) {
+    if (!*warned) {
+        fprintf(stderr, "shiftbench: %s %s run failed (%s)\n", library, op_name(op), why);
+        *warned = 1;
+    }
+    for (size_t i = 0; i < n; i++) out[i] = __builtin_nanf("");
 }

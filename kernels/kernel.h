@@ -55,4 +55,9 @@ void kernel_bind(const kernel *k, const float *in, const float *in2, float *out)
 void kernel_destroy(kernel *k);
 const char *kernel_info(const kernel *k);
 
+/* For a library's run() that failed (run() cannot report failure): says so on stderr once
+ * per kernel (*warned) and fills out[0..n) with NaN, so a failure never passes as stale
+ * numbers. */
+void kernel_run_failed(int *warned, const char *library, op_kind op, const char *why, float *out, size_t n);
+
 #endif

@@ -426,15 +426,7 @@ static void dn_run(void *state, const float *in, const float *in2, float *out) {
     if (s == dnnl_success) s = dnnl_memory_set_data_handle(st->dst, out);
     if (s == dnnl_success) s = dnnl_primitive_execute(st->prim, g_stream, st->nargs, st->args);
     if (s == dnnl_success) s = dnnl_stream_wait(g_stream);
-    if (s != dnnl_success) {
-        /* run() cannot report failure: say so once and leave NaNs, never stale numbers. */
-        if (!st->warned) {
-            fprintf(stderr, "shiftbench: oneDNN %s run failed (%s)\n", op_name(st->d.kind),
-                    dnnl_status2str(s));
-            st->warned = 1;
-        }
-        for (size_t i = 0; i < st->out_count; i++) out[i] = __builtin_nanf("");
-    }
+    if (s != dnnl_success) kernel_run_failed(&st->warned, "oneDNN", st->d.kind, dnnl_status2str(s), out, st->out_count);
 }
 
 #define VARIANT(OP, impl_, family_, about_, create_) \

@@ -278,14 +278,7 @@ static void xn_run(void *state, const float *in, const float *in2, float *out) {
     pthreadpool_t pool = thread_pool(&gen);
     enum xnn_status s = bind_to(st, in, in2, out, pool, gen);
     if (s == xnn_status_success) s = xnn_run_operator(st->op, pool);
-    if (s != xnn_status_success) {
-        /* run() cannot report failure: say so once and leave NaNs, never stale numbers. */
-        if (!st->warned) {
-            fprintf(stderr, "shiftbench: XNNPACK %s run failed (%s)\n", op_name(st->d.kind), status_str(s));
-            st->warned = 1;
-        }
-        for (size_t i = 0; i < st->out_count; i++) out[i] = __builtin_nanf("");
-    }
+    if (s != xnn_status_success) kernel_run_failed(&st->warned, "XNNPACK", st->d.kind, status_str(s), out, st->out_count);
 }
 
 #define VARIANT(OP, impl_, family_, about_, create_) \
