@@ -84,7 +84,11 @@ static int check_record(const char *path, const json_t *rec, char *err, size_t e
     json_t *m = json_object_get(st, "median"), *n = json_object_get(st, "n");
     double *s;
     int ns;
-    if (results_samples(rec, &s, &ns)) return 0;   /* no samples: nothing to disagree with */
+    if (results_samples(rec, &s, &ns)) {   /* no samples: an interrupted record, unless it claims a time */
+        if (m) return set_err(err, errlen, "%s: record '%s': stats.median without its samples (nothing to check it "
+                              "or test a change with)", path, str(rec, "name"));
+        return 0;
+    }
     /* A time is real: positive, above the clock's resolution, below a day (else a ratio of
      * them is inf, 0 or 300 digits, and a record of zeros would silently drop out). */
     for (int i = 0; i < ns; i++)
@@ -103,6 +107,19 @@ static int check_record(const char *path, const json_t *rec, char *err, size_t e
         return set_err(err, errlen, "%s: record '%s': stats.median %.6g disagrees with the median of its %d samples, %.6g",
                        path, str(rec, "name"), json_number_value(m), ns, med);
     return 0;
+}
+
+/* Records sharing name, op and impl with an earlier one in the same file (a batch file
+ * listing a descriptor twice): they pair in file order, which the output says. */
+static int count_repeats(const json_t *recs) {
+    int n = 0;
+    for (size_t i = 0; i < json_array_size(recs); i++)
+        for (size_t j = 0; j < i; j++) {
+            const json_t *a = json_array_get(recs, i), *b = json_array_get(recs, j);
+            if (!strcmp(str(a, "name"), str(b, "name")) && !strcmp(str(a, "op"), str(b, "op")) &&
+                !strcmp(str(a, "impl"), str(b, "impl"))) { n++; break; }
+        }
+    return n;
 }
 
 static int check_doc(const char *path, const json_t *doc, char *err, size_t errlen) {
@@ -283,6 +300,12 @@ int cmd_compare(int argc, char **argv) {
     }
     printf("%d matched, %d changed (p < %g, |B/A - 1| >= %g), %d only in A, %d only in B\n", t.matched, t.changed,
            o.alpha, o.threshold, only_a, only_b);
+    for (int f = 0; f < 2; f++) {
+        int rep = count_repeats(json_object_get(doc[f], "records"));
+        if (rep)
+            printf("note: %d record%s in %s repeat%s the name, op and impl of an earlier one: paired in file order\n",
+                   rep, rep == 1 ? "" : "s", f ? "B" : "A", rep == 1 ? "s" : "");
+    }
     if (t.work_differs)
         printf("not paired: %d record%s whose shape or fused ops differ between A and B (--pair-different-work pairs them)\n",
                t.work_differs, t.work_differs == 1 ? "" : "s");

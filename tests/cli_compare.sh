@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.." || exit 2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 # mk FILE SCALE N [KEY=VALUE...]: a net results file of three conv records whose N samples
-# are SCALE * (1..N) ms; conv3 has a fused add in files given fused=1; batch=, complete=.
+# are SCALE * (1..N) ms; conv3 has a fused add in files given fused=1; batch=, complete=;
+# nosamples=NAME drops a record's samples (its median kept), repeat=1 lists conv1 twice.
 mk() {
     python3 - "$@" <<'PY'
 import json, sys
@@ -21,10 +22,13 @@ def rec(name, fused):
     ss = sorted(s)
     med = ss[n // 2] if n % 2 else (ss[n // 2 - 1] + ss[n // 2]) / 2
     if name in kv.get("badmedian", ""): med *= 2
+    stats = {"n": n, "median": med, "samples": s}
+    if name in kv.get("nosamples", ""): del stats["samples"]
     return {"name": name, "op": "conv", "impl": "ref", "shape": {"n": 1, "h": 8, "c": 8},
-            "fused": fused, "stats": {"n": n, "median": med, "samples": s}}
+            "fused": fused, "stats": stats}
 recs = [rec("layer1.0.conv1", []), rec("layer1.0.conv2", []),
         rec("layer1.0.conv3", ["layer1.0.add"] if kv.get("fused") == "1" else [])]
+if kv.get("repeat") == "1": recs.append(rec("layer1.0.conv1", []))
 doc = {"schema": "shiftbench-results", "version": 1, "kind": "net",
        "complete": kv.get("complete", "1") == "1",
        "context": {"date": "x", "cpu_model": "cpu", "settings": {"network": "resnet50",
@@ -78,4 +82,13 @@ expect_fail 2 "zero.json: record 'layer1.0.conv1': sample 0 is 0 s, not a time b
     $SB compare "$tmp/a5.json" "$tmp/zero.json"
 expect_fail 2 "neg.json: record 'layer1.0.conv1': sample 0 is -0.001 s" $SB compare "$tmp/a5.json" "$tmp/neg.json"
 expect_fail 2 "huge.json: record 'layer1.0.conv1': sample 0 is 1e.305 s" $SB compare "$tmp/huge.json" "$tmp/a5.json"
+# A median without its samples cannot be checked or tested: one line, exit 2.
+mk "$tmp/nos.json" 1 5 nosamples=layer1.0.conv2
+expect_fail 2 "nos.json: record 'layer1.0.conv2': stats.median without its samples" $SB compare "$tmp/a5.json" "$tmp/nos.json"
+# A record repeated in one file pairs in file order, and the output says so.
+mk "$tmp/ra.json" 1 5 repeat=1; mk "$tmp/rb.json" 2 5 repeat=1
+if $SB compare "$tmp/ra.json" "$tmp/rb.json" >"$tmp/out" 2>&1 && grep -q '^4 matched' "$tmp/out" &&
+   grep -q '^note: 1 record in A repeats the name, op and impl of an earlier one: paired in file order' "$tmp/out" &&
+   grep -q '^note: 1 record in B repeats' "$tmp/out"; then ok
+else bad "repeated records named: $(cat "$tmp/out")"; fi
 finish
