@@ -101,4 +101,13 @@ echo 'not json' >"$tmp/broken.json"
 expect_fail 2 "broken.json:1:" $SB compare "$tmp/broken.json" "$tmp/a.json"
 expect_fail 2 "takes two results files" $SB compare "$tmp/a.json"
 expect_fail 2 "--threads: expected" $SB peak --threads 0
+# An OpenBLAS core above SHIFTBENCH_ISA (or the CPU: SIGILL) is replaced before measuring,
+# end to end: re-executed with a core within the level, said in one line, recorded.
+if grep -qw avx2 /proc/cpuinfo; then
+    if SHIFTBENCH_ISA=avx2 OPENBLAS_CORETYPE=SkylakeX $SB kernel $quick --impl openblas --threads 1 \
+            -o "$tmp/core.json" mb1ic16ih4oc16kh1 >"$tmp/out" 2>&1 &&
+       grep -q "re-running with OPENBLAS_CORETYPE=HASWELL" "$tmp/out" &&
+       py 'import json,sys; c=json.load(open(sys.argv[1]))["context"]; assert c["openblas_core"].lower()=="haswell", c["openblas_core"]' "$tmp/core.json"
+    then ok; else bad "SkylakeX core above avx2 replaced: $(cat "$tmp/out")"; fi
+fi
 finish
