@@ -8,6 +8,8 @@
  *   P3  our fastest fused shift+1x1 vs oneDNN's and XNNPACK's plain 1x1: >= 0.9x its throughput
  *   P4  resnet50, best implementation per layer: >= 75% of the measured FMA peak
  *   P5  multi-shift-4c-50 / resnet50 latency, best each: <= 0.62 (MACs: 0.60)
+ *   P6  the shift as people write it (each library's one-hot depthwise 3x3 + its 1x1, and
+ *       the masked dense 3x3) vs our fused shift+1x1: slower, i.e. its time > 1x ours
  * and the whole-network overhead: the sum of the layers' medians (each timed inside the
  * pass) against the pass timed alone. One line per measurement, a summary per goal,
  * results JSON (kind "ratios", results/SCHEMA.md). */
@@ -49,6 +51,7 @@ static const struct { int hw, c; } SHAPES[] = { { 56, 64 }, { 56, 256 }, { 28, 1
 #define P3_GOAL 0.9
 #define P4_GOAL 75.0
 #define P5_GOAL 0.62
+#define P6_GOAL 1.0
 
 typedef struct {
     int threads[MAX_LIST], nthreads;
@@ -59,7 +62,7 @@ typedef struct {
     int net_min_reps;
     double best_time;       /* `best` planning: seconds per candidate */
     int quick;
-    unsigned parts;         /* bit p-1: Pp; bit 5: the network part as a whole (P4, P5, overhead) */
+    unsigned parts;         /* bit p-1: Pp (P4 and P5, the network part, always together) */
     const char *out;
     const char *threads_arg, *batch_arg;
     const char *isa;        /* --isa LEVEL, or NULL */
@@ -392,6 +395,112 @@ static int part_p23(const ropts *o, int T, int B, const json_t *peak, json_t *do
     return 0;
 }
 
+/* ---- P6: the fused shift+1x1 vs the shift as people write it ------------------------- */
+
+/* A shift kernel into tmp, then a 1x1 conv kernel from it (the unfused form); or one
+ * kernel (no shift.impl) from in. */
+typedef struct { kernel shift, conv; const float *in; float *tmp, *out; char info[96]; } chain_run;
+static void run_chain(void *p) {
+    chain_run *r = p;
+    if (r->shift.impl) kernel_run(&r->shift, r->in, NULL, r->tmp);
+    kernel_run(&r->conv, r->shift.impl ? r->tmp : r->in, NULL, r->out);
+}
+
+static int part_p6(const ropts *o, int T, int B, const json_t *peak, json_t *doc, summary *s6, char *err, size_t errlen) {
+    /* The forms: a library's one-hot depthwise shift then its own 1x1, or its masked 3x3. */
+    static const struct { const char *shift, *conv; const char *what; } F[] = {
+        { "onednn-dw", "onednn", "onednn-dw+1x1" }, { "xnnpack-dw", "xnnpack", "xnnpack-dw+1x1" },
+        { NULL, "onednn-masked3x3", "onednn-masked3x3" }, { NULL, "xnnpack-masked3x3", "xnnpack-masked3x3" },
+    };
+    enum { NF = sizeof F / sizeof *F };
+    for (int si = 0; si < NSHAPES && !interrupted(); si++) {
+        int hw = SHAPES[si].hw, c = SHAPES[si].c;
+        size_t n = (size_t)B * hw * hw * c;
+        float *in = random_buf(n, 1.0f), *tmp = alloc_aligned(n * sizeof(float)), *out = alloc_aligned(n * sizeof(float));
+        float *w = random_buf((size_t)c * c, (float)sqrt(3.0 / c)), *bias = random_buf((size_t)c, 0.1f);
+        if (!in || !tmp || !out || !w || !bias) {
+            free(in); free(tmp); free(out); free(w); free(bias);
+            return set_err(err, errlen, "out of memory");
+        }
+        memset(tmp, 0, n * sizeof(float));
+        memset(out, 0, n * sizeof(float));
+        int rc = 0;
+        for (int ci = 0; ci < 2 && !rc && !interrupted(); ci++) {
+            int conn = ci ? 8 : 4;
+            op_desc sc = { .kind = OP_SHIFTCONV, .n = B, .h = hw, .w = hw, .c = c, .oc = c, .stride = 1, .conn = conn };
+            op_desc sh = { .kind = OP_SHIFT, .n = B, .h = hw, .w = hw, .c = c, .conn = conn };
+            op_desc cv = { .kind = OP_CONV, .n = B, .h = hw, .w = hw, .c = c, .oc = c, .kh = 1, .kw = 1, .stride = 1 };
+            if (op_check(&sc, err, errlen)) { rc = -1; break; }
+            side sv[1 + NF];
+            chain_run cr[1 + NF];
+            int of[1 + NF], ns = 0;   /* the form of each side; side 0 is ours */
+            memset(sv, 0, sizeof sv);
+            memset(cr, 0, sizeof cr);
+            for (int f = -1; f < NF; f++) {
+                chain_run *r = &cr[ns];
+                memset(r, 0, sizeof *r);
+                const char *impl = f < 0 ? "own" : F[f].conv;
+                const kernel_impl *ks = f >= 0 && F[f].shift ? kernel_find(OP_SHIFT, F[f].shift) : NULL;
+                const kernel_impl *kc = kernel_find(f >= 0 && F[f].shift ? OP_CONV : OP_SHIFTCONV, impl);
+                char why[ERRLEN] = "not registered";
+                int ok = kc && (f < 0 || !F[f].shift || ks);
+                if (ok && ks && kernel_create(&r->shift, ks, &sh, NULL, NULL, why, sizeof why)) ok = 0;
+                if (ok && kernel_create(&r->conv, kc, ks ? &cv : &sc, w, bias, why, sizeof why)) {
+                    if (ks) kernel_destroy(&r->shift);
+                    ok = 0;
+                }
+                if (!ok) {
+                    if (f < 0) { rc = set_err(err, errlen, "own shiftconv: %s", why); break; }
+                    fprintf(stderr, "shiftbench: note: %s does not run %dx%dx%d %dC: %s\n", F[f].what, hw, hw, c, conn, why);
+                    continue;
+                }
+                r->in = in; r->tmp = tmp; r->out = out;
+                if (ks) {
+                    kernel_bind(&r->shift, in, NULL, tmp);
+                    kernel_bind(&r->conv, tmp, NULL, out);
+                } else kernel_bind(&r->conv, in, NULL, out);
+                side *s = &sv[ns];
+                snprintf(s->label, sizeof s->label, "%s %dC %dx%dx%d b%d t%d", f < 0 ? "own shiftconv" : F[f].what, conn, hw, hw,
+                         c, B, T);
+                s->impl = f < 0 ? "own" : F[f].what;
+                snprintf(r->info, sizeof r->info, "%s%s%s", ks ? kernel_info(&r->shift) : "", ks ? "+" : "",
+                         kernel_info(&r->conv));
+                s->info = r->info;
+                s->fn = run_chain;
+                s->ctx = r;
+                s->d = sc;   /* every side does the same work: the shift+1x1's */
+                s->has_d = 1;
+                op_cost(&s->d, &s->c); s->has_cost = 1;
+                of[ns++] = f;
+            }
+            if (!rc) rc = interleave(sv, ns, o->min_time, o->min_reps, err, errlen);
+            for (int i = 1; i < ns && !rc; i++) {
+                double ratio = median_of(&sv[i]) / median_of(&sv[0]);
+                int met = ratio > P6_GOAL;
+                char name[160];
+                snprintf(name, sizeof name, "P6 %s %dC %dx%dx%d b%d t%d", F[of[i]].what, conn, hw, hw, c, B, T);
+                fprintf(tab, "%-44s %6.3fx our fused time (goal > %.2f) %-6s  (%s %8.1f us, own fused %8.1f us %5.0f GFLOP/s)\n",
+                        name, ratio, P6_GOAL, met ? "met" : "MISSED", sv[i].info, 1e6 * median_of(&sv[i]),
+                        1e6 * median_of(&sv[0]), gflops_of(&sv[0]));
+                note(s6, name, ratio, met);
+                json_t *r = ratio_record("P6", name, ratio, ">", P6_GOAL, met, T, B);
+                json_object_set_new(r, "a", side_json(&sv[i], NULL));
+                json_object_set_new(r, "b", side_json(&sv[0], peak));
+                results_add_record(doc, r);
+            }
+            fflush(tab);
+            for (int i = 0; i < ns; i++) {
+                side_free(&sv[i]);
+                kernel_destroy(&cr[i].shift);
+                kernel_destroy(&cr[i].conv);
+            }
+        }
+        free(in); free(tmp); free(out); free(w); free(bias);
+        if (rc) return -1;
+    }
+    return 0;
+}
+
 /* ---- P4, P5 and the overhead: whole networks ---------------------------------------------- */
 
 /* Per op kind: time (sum of step medians) and flops, for the explanation lines. */
@@ -550,6 +659,8 @@ static int usage(FILE *f, int rc) {
         "  P3  our fastest fused shift+1x1 vs oneDNN, XNNPACK 1x1    goal >= %.2fx its throughput\n"
         "  P4  resnet50, best implementation per layer               goal >= %.0f%% of the FMA peak\n"
         "  P5  multi-shift-4c-50 / resnet50 time, best each          goal <= %.2f (MACs 0.60)\n"
+        "  P6  the shift as people write it (oneDNN, XNNPACK: one-hot depthwise 3x3 + 1x1,\n"
+        "      masked dense 3x3) vs our fused shift+1x1                goal > %.2fx our time\n"
         "and each network's overhead: the pass against the sum of its layers' medians. Prints one\n"
         "line per measurement and a summary per goal; writes results JSON (kind \"ratios\").\n\n"
         "  --threads LIST  thread counts, comma separated; 'all' = every core (default 1,all)\n"
@@ -562,7 +673,7 @@ static int usage(FILE *f, int rc) {
         "                  (ONEDNN_MAX_CPU_ISA) and OpenBLAS to a core within it, against the FMA\n"
         "                  peak of LEVEL: e.g. avx2 on an AVX-512 machine (default: the CPU's best)\n"
         "  -o FILE         results file; '-' for stdout (default results/ratios-...json)\n",
-        P1_GOAL, P2_GOAL, P3_GOAL, P4_GOAL, P5_GOAL);
+        P1_GOAL, P2_GOAL, P3_GOAL, P4_GOAL, P5_GOAL, P6_GOAL);
     return rc;
 }
 
@@ -625,11 +736,11 @@ static int parse(int argc, char **argv, ropts *o) {
             char *tok = items[k];
             if (tok[0] == 'P' || tok[0] == 'p') tok++;
             long p;
-            if (parse_long(tok, 1, 5, &p)) return fail_msg("ratios: --parts '%s': expected goals 1 to 5 (e.g. 1,3)", parts);
+            if (parse_long(tok, 1, 6, &p)) return fail_msg("ratios: --parts '%s': expected goals 1 to 6 (e.g. 1,3)", parts);
             o->parts |= 1u << (p - 1);
         }
         if (o->parts & (3u << 3)) o->parts |= 3u << 3;   /* P4 and P5 come from one measurement */
-    } else o->parts = 0x1f;
+    } else o->parts = 0x3f;
     if (o->min_time < 0) o->min_time = o->quick ? 0.02 : 0.1;
     o->min_reps = o->quick ? 5 : 10;
     o->net_min_time = 5 * o->min_time;
@@ -673,11 +784,11 @@ int cmd_ratios(int argc, char **argv) {
                         "batch", o.batch_arg, "min_time_s", o.min_time, "min_reps", o.min_reps, "net_min_time_s",
                         o.net_min_time, "net_min_reps", o.net_min_reps, "best_time_s", o.best_time, "quick", o.quick,
                         "parts", json_array()));
-    for (int g = 0; g < 5; g++)   /* the goals measured, as "P1".. */
+    for (int g = 0; g < 6; g++)   /* the goals measured, as "P1".. */
         if (o.parts & (1u << g))
             json_array_append_new(json_object_get(json_object_get(ctx, "settings"), "parts"), json_sprintf("P%d", g + 1));
     json_t *doc = results_new("ratios", ctx);
-    summary sum[6];   /* P1..P5, then P2 for the openblas family */
+    summary sum[7];   /* P1..P5, P2 for the openblas family, P6 */
     memset(sum, 0, sizeof sum);
     sum[1].lower_is_better = sum[4].lower_is_better = sum[5].lower_is_better = 1;
     double t0 = now_sec();
@@ -719,18 +830,20 @@ int cmd_ratios(int argc, char **argv) {
             if (o.parts & 1) rc = part_p1(&o, T, B, doc, &sum[0], err, sizeof err);
             if (!rc && (o.parts & 6)) rc = part_p23(&o, T, B, pj, doc, &sum[1], &sum[5], &sum[2], err, sizeof err);
             if (!rc && (o.parts & 24)) rc = part_net(&o, T, B, pj, doc, &sum[3], &sum[4], err, sizeof err);
+            if (!rc && (o.parts & 32)) rc = part_p6(&o, T, B, pj, doc, &sum[6], err, sizeof err);
         }
     }
     json_object_set_new(ctx, "peaks", peaks);
-    static const char *const what[6] = { "shift vs memcpy bandwidth", "fused vs plain 1x1 time (own)",
+    static const char *const what[7] = { "shift vs memcpy bandwidth", "fused vs plain 1x1 time (own)",
                                          "fused vs oneDNN 1x1 throughput", "resnet50 % of FMA peak",
-                                         "multi-shift-4c-50 / resnet50 time", "fused vs plain 1x1 time (openblas)" };
-    static const char *const goal[6] = { ">= 0.80", "<= 1.03", ">= 0.90", ">= 75%", "<= 0.62", "<= 1.03" };
-    static const char *const id[6] = { "P1", "P2", "P3", "P4", "P5", "P2" };
+                                         "multi-shift-4c-50 / resnet50 time", "fused vs plain 1x1 time (openblas)",
+                                         "shift as people write it / fused time" };
+    static const char *const goal[7] = { ">= 0.80", "<= 1.03", ">= 0.90", ">= 75%", "<= 0.62", "<= 1.03", "> 1.00" };
+    static const char *const id[7] = { "P1", "P2", "P3", "P4", "P5", "P2", "P6" };
     fprintf(tab, "-- summary (%.0f s)\n", now_sec() - t0);
     json_t *sj = json_array();
-    static const int order[6] = { 0, 1, 5, 2, 3, 4 };   /* P-order: both P2 lines together */
-    for (int oi = 0; oi < 6; oi++) {
+    static const int order[7] = { 0, 1, 5, 2, 3, 4, 6 };   /* P-order: both P2 lines together */
+    for (int oi = 0; oi < 7; oi++) {
         int p = order[oi];
         if (!sum[p].total) continue;
         fprintf(tab, "%s %-38s goal %-8s %3d of %3d met; worst %.3f%s (%s)\n", id[p], what[p], goal[p], sum[p].met,

@@ -25,6 +25,21 @@ for r in d["records"]:
     if r["goal_id"] == "P2":   # flagged exactly when met but the fastest plain 1x1 says otherwise
         assert r["met_only_against_slow_baseline"] == (r["met"] and r["vs_fastest_plain"] > r["goal"]), r
 PY
+# P6 on the smallest shape set the quick run has: every form of both libraries against ours.
+if $SB ratios --parts 6 --quick --threads 1 --batch 1 --min-time 0.001 -o "$tmp/p6.json" >"$tmp/out" 2>&1; then ok
+else bad "ratios --parts 6: $(tail -n 3 "$tmp/out")"; fi
+python3 - "$tmp/p6.json" <<'PY' && ok || bad "P6 records: $(grep -m3 P6 "$tmp/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+rs = [r for r in d["records"] if r["goal_id"] == "P6"]
+forms = {r["a"]["impl"] for r in rs}
+assert forms == {"onednn-dw+1x1", "xnnpack-dw+1x1", "onednn-masked3x3", "xnnpack-masked3x3"}, forms
+assert len(rs) == 4 * 2 * 5, len(rs)   # forms x 4C/8C x shapes
+for r in rs:
+    assert r["b"]["impl"] == "own" and r["goal_op"] == ">" and r["a"]["cost"]["macs"] == r["b"]["cost"]["macs"] > 0
+    assert r["met"] == (r["ratio"] > r["goal"])
+assert [s["goal_id"] for s in d["summary"]] == ["P6"]
+PY
 expect_fail 2 "--threads '0'" $SB ratios --threads 0
 expect_fail 2 "unknown or incomplete option '--bogus'" $SB ratios --bogus
 expect_fail 2 "parts" $SB ratios --parts 9
