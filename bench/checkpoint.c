@@ -29,7 +29,7 @@ int checkpoint_expected(const network *net, ckpt_tensor **out) {
         const ir_layer *L = &net->layers[i];
         const op_desc *d = &L->d;
         int64_t oc[1] = { d->oc };
-        if (d->kind == OP_CONV) {
+        if (d->kind == OP_CONV || d->kind == OP_SHIFTCONV) {   /* shiftconv: its 1x1's weights */
             int64_t w[4] = { d->oc, d->c / (d->groups > 1 ? d->groups : 1), d->kh, d->kw };
             add(t, &n, i, 0, 4, w, "%s.%s", L->name, "weight");
             if (L->bn[0])

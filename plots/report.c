@@ -174,6 +174,53 @@ static void settings(FILE *f, const plot_ctx *p) {
     fprintf(f, "\n</details>\n\n");
 }
 
+static int cmp_pass(const void *a, const void *b) {
+    double x = (*(const pl_run *const *)a)->pass, y = (*(const pl_run *const *)b)->pass;
+    return (x > y) - (x < y);
+}
+
+/* The first table: per network, every implementation measured at the charted threads and
+ * batch (charted or not: PyTorch's modes too), fastest first, with its passes' spread and
+ * how many times faster than it the fastest is. */
+static void table_impls(FILE *f, const plot_ctx *p) {
+    char b1[32], b2[32];
+    fprintf(f, "## Latency per implementation\n\n");
+    const pl_run **rs = malloc(((size_t)p->res.nruns + 1) * sizeof *rs);
+    if (!rs) { fprintf(f, "(out of memory)\n\n"); return; }
+    int rows = 0;
+    for (int i = 0; i < p->nnet; i++) {
+        const char *net = p->cost[p->net[i]].name;
+        int n = 0;
+        for (int k = 0; k < p->res.nruns; k++) {
+            const pl_run *r = &p->res.runs[k];
+            if (!strcmp(r->network, net) && r->threads == p->threads && r->batch == p->batch && r->pass > 0) rs[n++] = r;
+        }
+        if (!n) continue;
+        if (!rows) fprintf(f, "| network | implementation | ms per image | p10–p90 | passes | fastest's speed-up |\n"
+                              "|---|---|--:|--:|--:|--:|\n");
+        qsort(rs, (size_t)n, sizeof *rs, cmp_pass);
+        double nb = p->batch > 0 ? p->batch : 1;
+        for (int k = 0; k < n; k++, rows++) {
+            const pl_run *r = rs[k];
+            if (isnan(r->pass_p10) || isnan(r->pass_p90)) snprintf(b1, sizeof b1, "?");
+            else snprintf(b1, sizeof b1, "%.2f–%.2f", r->pass_p10 * 1e3 / nb, r->pass_p90 * 1e3 / nb);
+            if (k) snprintf(b2, sizeof b2, "%.2f×", r->pass / rs[0]->pass);
+            else snprintf(b2, sizeof b2, "fastest");
+            char np[16];
+            if (r->npass) snprintf(np, sizeof np, "%d", r->npass);
+            else snprintf(np, sizeof np, "–");
+            fprintf(f, "| %s | %s | %.2f | %s | %s | %s |\n", MD(net), MD(r->impl), r->pass * 1e3 / nb, b1, np, b2);
+        }
+    }
+    free(rs);
+    if (!rows) fprintf(f, "No whole-pass measurements at %d thread%s, batch %d.\n\n", p->threads,
+                       p->threads == 1 ? "" : "s", p->batch);
+    else fprintf(f, "\nMedian of the whole forward pass over its passes (p10–p90 their spread), divided by the batch "
+                    "(%d); %d thread%s. Speed-up: this implementation's median / the fastest's. `pytorch-*` rows are "
+                    "tools/torch_peer.py (eager or TorchScript-frozen, `-cl` channels-last, `-slice` the slice-copy "
+                    "shift), on the same network and settings.\n\n", p->batch, p->threads, p->threads == 1 ? "" : "s");
+}
+
 static void table_cost(FILE *f, const plot_ctx *p, const char *img) {
     char b1[32], b2[32];
     fprintf(f, "## 1. Cost vs accuracy\n\n![cost vs accuracy](%scost_accuracy.png)\n\n", img);
@@ -344,6 +391,7 @@ int plot_write_report(const plot_ctx *p, char *err, size_t errlen) {
     fprintf(f, "_%s_\n\n", text_markdown(p->subtitle, sub, sizeof sub));
     headlines(f, p);
     settings(f, p);
+    table_impls(f, p);
     char img[PATH_MAX];
     rel_path(p->report_path, p->out_dir, img, sizeof img);
     table_cost(f, p, img);

@@ -5,9 +5,10 @@ an input batch as .npy (float32, [N, 3, H, W]) and PyTorch's logits for it as .n
 torchvision only for --torchvision.
 
 The model is one of:
-  --arch NET            shiftbench's own arch file (arch/NET.json, any network of the
-                        resnet family, with --set KNOB=VALUE like shiftbench), built here as
-                        a PyTorch module whose state_dict names are the IR's names
+  --arch NET            any network shiftbench runs (a name under arch/, an arch file or
+                        an explicit IR file, with --set KNOB=VALUE like shiftbench): its
+                        explicit IR rendered by tools/ir_torch.py, whose state_dict names
+                        are the IR's names
   --torchvision NAME    torchvision.models.NAME (resnet50, resnet101, ...), random init
   --factory MOD:FUNC    your own model: MOD imported from the current directory or
                         PYTHONPATH, FUNC() returns the nn.Module
@@ -119,137 +120,6 @@ def read_npy(path):
     return tuple(d["shape"]), a.tolist()
 
 
-# ---- shiftbench's resnet family as a PyTorch module (arch/expand.c, docs/networks.md) ----
-
-def load_knobs(arch_dir, name, sets):
-    path = name if name.endswith(".json") else os.path.join(arch_dir, name + ".json")
-    with open(path) as f:
-        inst = json.load(f)
-    with open(os.path.join(os.path.dirname(path), "families", inst.get("family", "resnet") + ".json")) as f:
-        fam = json.load(f)
-    if fam.get("family", "resnet") != "resnet" and inst.get("family") != "resnet":
-        sys.exit("%s: only the resnet family is built here" % path)
-    k = dict(fam["knobs"])
-    k.update(inst.get("knobs", {}))
-    for s in sets:
-        key, _, v = s.partition("=")
-        if key not in k:
-            sys.exit("--set %s: unknown knob (known: %s)" % (s, ", ".join(sorted(k))))
-        if "," in v or isinstance(k[key], list):
-            k[key] = [json.loads(x) if x[:1].isdigit() else x for x in v.split(",")]
-        else:
-            try:
-                k[key] = json.loads(v)
-            except ValueError:
-                k[key] = v
-    return k
-
-
-def build_arch(k):
-    import torch
-    from torch import nn
-    import torch.nn.functional as F
-
-    disp = {4: [(1, 0), (0, -1), (-1, 0), (0, 1)],
-            8: [(1, 1), (1, 0), (1, -1), (0, -1), (-1, -1), (-1, 0), (-1, 1), (0, 1)]}
-
-    class Shift(nn.Module):
-        """Channel groups displaced by one pixel, zero border; the centre group (the rest) stays."""
-        def __init__(self, conn):
-            super().__init__()
-            self.conn = conn
-
-        def forward(self, x):
-            c, h, w = x.shape[1], x.shape[2], x.shape[3]
-            gs = c // (self.conn + 1)
-            if gs == 0:
-                raise ValueError("shift of %d channels into %d groups" % (c, self.conn + 1))
-            xp = F.pad(x, (1, 1, 1, 1))
-            parts = []
-            for g, (dh, dw) in enumerate(disp[self.conn]):
-                parts.append(xp[:, g * gs:(g + 1) * gs, 1 - dh:1 - dh + h, 1 - dw:1 - dw + w])
-            parts.append(x[:, self.conn * gs:])
-            return torch.cat(parts, 1)
-
-    def scaled(wd):
-        return max(1, int(wd * k["width_multiplier"] + 0.5))
-
-    class Bottleneck(nn.Module):
-        """The authors' Bottleneck (github andrewgrahambrown/4CShiftResNet, shiftmodels.py), which
-        with 3x3 convs and stride on conv2 is torchvision's: the same module names (conv1-3,
-        bn1-3, relu, one parameterless shift, downsample = Sequential(conv1x1, BN)), so the
-        same state_dict; with downsample=avgpool the 2x2 pools are applied in forward()."""
-        def __init__(self, inplanes, width, stride=1):
-            super().__init__()
-            out = width * k["expansion"]
-            mid = out if k["block"] == "flat" else width
-            self.pooled = k["downsample"] == "avgpool"
-            self.inner = bool(k["inner_residual"])
-            self.stride = stride
-            self.shifts = [slot == "shift+conv1x1" for slot in k["slots"]]
-            chans = [(inplanes, mid, 1), (mid, mid, 1 if self.pooled else stride), (mid, out, 1)]
-            for i, (slot, (ci, co, st)) in enumerate(zip(k["slots"], chans), 1):
-                ks = 3 if slot == "conv3x3" else 1
-                setattr(self, "conv%d" % i, nn.Conv2d(ci, co, ks, st, ks // 2, bias=False))
-                setattr(self, "bn%d" % i, nn.BatchNorm2d(co))
-            self.relu = nn.ReLU(inplace=True)
-            if any(self.shifts):
-                self.shift = Shift(k["neighbourhood"])
-            self.downsample = None
-            if stride > 1 or inplanes != out:
-                self.downsample = nn.Sequential(nn.Conv2d(inplanes, out, 1, 1 if self.pooled else stride, bias=False),
-                                                nn.BatchNorm2d(out))
-
-        def shifted(self, i, x):
-            return self.shift(x) if self.shifts[i - 1] else x
-
-        def forward(self, x):
-            identity = x
-            out = self.relu(self.bn1(self.conv1(self.shifted(1, x))))
-            if self.pooled and self.stride > 1:
-                out = F.avg_pool2d(out, self.stride)
-            rl_1 = out
-            out = self.bn2(self.conv2(self.shifted(2, out)))
-            out = self.relu(out + rl_1 if self.inner else out)
-            out = self.bn3(self.conv3(self.shifted(3, out)))
-            if self.downsample is not None:
-                if self.pooled and self.stride > 1:
-                    identity = F.avg_pool2d(identity, self.stride)
-                identity = self.downsample(identity)
-            return self.relu(out + identity)
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            stem = scaled(k["stem_width"])
-            self.conv1 = nn.Conv2d(3, stem, 7, 2, 3, bias=False)
-            self.bn1 = nn.BatchNorm2d(stem)
-            self.relu = nn.ReLU(inplace=True)
-            self.maxpool = nn.MaxPool2d(3, 2, 1)
-            cin = stem
-            for s, nb in enumerate(k["blocks"], 1):
-                blocks = []
-                for i in range(nb):
-                    width = scaled(k["widths"][s - 1])
-                    blocks.append(Bottleneck(cin, width, 2 if s > 1 and i == 0 else 1))
-                    cin = width * k["expansion"]
-                setattr(self, "layer%d" % s, nn.Sequential(*blocks))
-            self.nstages = len(k["blocks"])
-            self.avgpool = nn.AdaptiveAvgPool2d(1)
-            self.fc = nn.Linear(cin, k["classes"])
-            for m in self.modules():
-                if isinstance(m, nn.Conv2d):   # torchvision's ResNet init
-                    nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-
-        def forward(self, x):
-            x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
-            for s in range(1, self.nstages + 1):
-                x = getattr(self, "layer%d" % s)(x)
-            return self.fc(torch.flatten(self.avgpool(x), 1))
-
-    return Net()
-
-
 # ---- main -------------------------------------------------------------------------------
 
 def compare(a_path, b_path, rtol):
@@ -278,7 +148,7 @@ def main():
     m.add_argument("--torchvision", metavar="NAME", help="torchvision.models.NAME")
     m.add_argument("--factory", metavar="MOD:FUNC", help="your module and the function that builds the model")
     ap.add_argument("--set", action="append", default=[], metavar="KNOB=VALUE", help="with --arch, as shiftbench's --set")
-    ap.add_argument("--arch-dir", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "arch"))
+    ap.add_argument("--arch-dir", help="where --arch NET is looked up (default: shiftbench's arch/)", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "arch"))
     ap.add_argument("--state-dict", metavar="FILE.pt", help="trained weights to load into the model")
     ap.add_argument("-o", "--out", default="model", help="output prefix: PREFIX.safetensors, PREFIX.input.npy, "
                     "PREFIX.expected.npy (default: model)")
@@ -308,8 +178,16 @@ def main():
         sets = list(a.set)
         if a.resolution:
             sets.append("resolution=%d" % a.resolution)
-        k = load_knobs(a.arch_dir, a.arch, sets)
-        model, res = build_arch(k), res or k["resolution"]
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import ir_torch
+        net = a.arch
+        if not net.endswith(".json") and os.path.exists(os.path.join(a.arch_dir, net + ".json")):
+            net = os.path.join(a.arch_dir, net + ".json")
+        try:
+            model = ir_torch.IRNet(ir_torch.ir_document(net, sets))
+        except ir_torch.IRError as e:
+            sys.exit("export_safetensors.py: %s" % e)
+        res = model.input_shape[1]
     elif a.torchvision:
         try:
             import torchvision
