@@ -166,19 +166,23 @@ void fuse_block_rows(const network *net, int b, int y0, int y1, int *rows) {
     }
 }
 
+uint64_t fuse_tile_bytes(const network *net, int b, int y0, int y1, int *rows) {
+    fuse_block_rows(net, b, y0, y1, rows);
+    uint64_t bytes = 0;
+    for (int t = 0; t < net->ntensors; t++) {
+        const ir_tensor *x = &net->tensors[t];
+        bytes += (uint64_t)(rows[2 * t + 1] - rows[2 * t]) * (uint64_t)x->w * (uint64_t)x->c * sizeof(float);
+    }
+    return bytes;
+}
+
 int fuse_tile_rows(const network *net, int b, uint64_t cache_bytes) {
     const ir_block *B = &net->blocks[b];
     int oh = net->tensors[net->layers[B->last].out].h, best = 1;
     int *rows = malloc(2 * (size_t)net->ntensors * sizeof *rows);
     if (!rows) return 1;
-    for (int tile = 1; tile <= oh; tile++) {
-        fuse_block_rows(net, b, 0, tile, rows);   /* the first tile: no halo above, the most below */
-        uint64_t bytes = 0;
-        for (int t = 0; t < net->ntensors; t++) {
-            const ir_tensor *x = &net->tensors[t];
-            bytes += (uint64_t)(rows[2 * t + 1] - rows[2 * t]) * (uint64_t)x->w * (uint64_t)x->c * sizeof(float);
-        }
-        if (bytes > cache_bytes) break;
+    for (int tile = 1; tile <= oh; tile++) {   /* the first tile: no halo above, the most below */
+        if (fuse_tile_bytes(net, b, 0, tile, rows) > cache_bytes) break;
         best = tile;
     }
     free(rows);

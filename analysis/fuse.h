@@ -54,12 +54,16 @@ int fuse_step_last(const fuse_step *s);   /* the last IR layer the step covers, 
 int fuse_plan_bytes(const network *net, const fuse_step *steps, int nsteps, uint64_t *bytes);
 int fuse_block_bytes(const network *net, uint64_t *bytes);
 
-/* Depth-first tiling of a block (groundwork for the block executor): the rows of every
+/* Depth-first tiling of a block (the block executor, bench/exec_block.c): the rows of every
  * tensor of block b that output rows [y0, y1) of the block's last layer need, the halo
  * its shifts, 3x3 convs and pools add included (clipped to each tensor). rows holds
  * 2 * net->ntensors ints, [2t] = first, [2t + 1] = one past the last; tensors the block
  * does not touch get 0, 0. */
 void fuse_block_rows(const network *net, int b, int y0, int y1, int *rows);
+
+/* The bytes of every tensor's rows in that tile (fuse_block_rows into rows, summed over
+ * the tensors: one image). */
+uint64_t fuse_tile_bytes(const network *net, int b, int y0, int y1, int *rows);
 
 /* The most output rows of block b (at least 1) whose tile of every tensor inside the
  * block (input and intermediates, one image) fits in cache_bytes. */

@@ -7,6 +7,7 @@
 
 #include "../common/util.h"
 #include "../analysis/fuse.h"
+#include "exec_block.h"
 #include "measure.h"
 
 /* --impl: the registry's families, then best. */
@@ -60,21 +61,25 @@ static void run_one(void *p) {
     kernel_run(r->k, r->in, r->in2, r->out);
 }
 
-/* The median time of k on these buffers (INFINITY when it cannot be measured): how `best`
- * times every candidate. */
-static double time_kernel(kernel *k, const float *in, const float *in2, float *out, double budget) {
+/* The median time of fn(ctx) (INFINITY when it cannot be measured): how `best` times
+ * every candidate. */
+static double time_call(measure_fn fn, void *ctx, double budget) {
     measure_opts mo;
     measure_opts_default(&mo);
     mo.warmup = 1;
     mo.min_reps = 3;
     mo.min_time = budget;
-    one_run r = { k, in, in2, out };
     measure_result mr;
     char why[ERRLEN];
     double t = INFINITY;
-    if (measure(run_one, &r, &mo, NULL, &mr, why, sizeof why) == 0 && mr.n) t = mr.stats.median;
+    if (measure(fn, ctx, &mo, NULL, &mr, why, sizeof why) == 0 && mr.n) t = mr.stats.median;
     measure_result_free(&mr);
     return t;
+}
+
+static double time_kernel(kernel *k, const float *in, const float *in2, float *out, double budget) {
+    one_run r = { k, in, in2, out };
+    return time_call(run_one, &r, budget);
 }
 
 /* `best`: every non-ref implementation of the op that accepts the shape, timed on the
@@ -110,6 +115,78 @@ static int choose(exec_step *st, const op_desc *d, const char *impl, char *err, 
         if (ki && kernel_create(&st->k, ki, d, st->weight, st->bias, why, sizeof why) == 0) return 0;
     }
     return set_err(err, errlen, "no implementation of %s runs this shape (%s)", op_name(d->kind), why);
+}
+
+const char *exec_fuse_name(exec_fuse f) { return f == EXEC_FUSE_BLOCK ? "block" : f == EXEC_FUSE_LAYER ? "layer" : "auto"; }
+
+int exec_fuse_parse(const char *s, exec_fuse *f) {
+    for (exec_fuse g = EXEC_FUSE_AUTO; g <= EXEC_FUSE_BLOCK; g++)
+        if (!strcmp(s, exec_fuse_name(g))) { *f = g; return 0; }
+    return -1;
+}
+
+const char *exec_step_name(const executor *ex, int i) {
+    const exec_step *st = &ex->steps[i];
+    return st->block >= 0 ? ex->net->blocks[st->block].name : ex->net->layers[st->layer].name;
+}
+
+typedef struct { executor *ex; int s0, s1; } step_range;
+static void run_range(void *p) {
+    step_range *r = p;
+    for (int i = r->s0; i < r->s1; i++) exec_run_step(r->ex, i);
+}
+static void run_block(void *p) { exec_block_run(p); }
+
+/* Each block's steps as one depth-first step (exec_block.h) where they can run so: always
+ * with EXEC_FUSE_BLOCK, where that times faster than the steps one by one with AUTO. A
+ * block left layer by layer gets its reason in block_note. */
+static int fuse_blocks(executor *ex, const exec_opts *o, char *err, size_t errlen) {
+    const network *net = ex->net;
+    exec_step *out = calloc((size_t)net->nlayers, sizeof *out);
+    ex->block_note = calloc((size_t)net->nblocks + 1, sizeof *ex->block_note);
+    if (!out || !ex->block_note) { free(out); return set_err(err, errlen, "out of memory"); }
+    int n = 0;
+    for (int i = 0; i < ex->nsteps; ) {
+        int b = net->layers[ex->steps[i].layer].block, j = i + 1;
+        while (b >= 0 && j < ex->nsteps && net->layers[ex->steps[j].layer].block == b) j++;
+        exec_block *blk = NULL;
+        if (b >= 0) {
+            char why[ERRLEN];
+            blk = exec_block_create(ex, b, i, j, &o->tile, why, sizeof why);
+            if (!blk) snprintf(ex->block_note[b], sizeof ex->block_note[b], "not fused: %s", why);
+        }
+        if (blk && o->fuse == EXEC_FUSE_AUTO) {
+            step_range r = { ex, i, j };
+            double tb = time_call(run_block, blk, o->best_time), tl = time_call(run_range, &r, o->best_time);
+            if (!(tb < tl)) {
+                snprintf(ex->block_note[b], sizeof ex->block_note[b], "layer by layer: timed faster (%.3f ms vs %.3f ms fused)",
+                         1e3 * tl, 1e3 * tb);
+                exec_block_destroy(blk);
+                blk = NULL;
+            }
+        }
+        if (!blk) {
+            memcpy(out + n, ex->steps + i, (size_t)(j - i) * sizeof *out);
+            n += j - i;
+        } else {
+            const ir_block *B = &net->blocks[b];
+            exec_step *s = &out[n++];
+            exec_block_adopt(blk);
+            exec_block_kernel(blk, &s->k);
+            s->layer = B->first;
+            s->block = b;
+            for (int l = B->first + 1; l <= B->last; l++) s->fused[s->nfused++] = l;
+            s->in = ex->steps[i].in;
+            s->in2 = -1;
+            s->out = ex->steps[j - 1].out;
+            exec_block_run(blk);
+        }
+        i = j;
+    }
+    free(ex->steps);
+    ex->steps = out;
+    ex->nsteps = n;
+    return 0;
 }
 
 int exec_footprint(const network *net, uint64_t *bytes, char *err, size_t errlen) {
@@ -180,7 +257,8 @@ int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, s
         const ir_layer *L = &net->layers[s->layer];
         st->layer = s->layer;
         st->nfused = s->nfused;
-        memcpy(st->fused, s->fused, sizeof st->fused);
+        memcpy(st->fused, s->fused, sizeof s->fused);
+        st->block = -1;
         st->in = net->layers[s->nfused && s->fused[0] < s->layer ? s->fused[0] : s->layer].in;
         st->in2 = L->in2;
         st->out = s->add >= 0 ? L->out : net->layers[fuse_step_last(s)].out;
@@ -208,6 +286,7 @@ int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, s
                       kernel_create(&fk, own, &fd, st->weight, st->bias, why, sizeof why) == 0;
             exec_step *sa = &ex->steps[ns];
             sa->layer = s->add;
+            sa->block = -1;
             sa->nfused = 0;
             if (s->add_relu >= 0) sa->fused[sa->nfused++] = s->add_relu;
             sa->in = A->in;
@@ -247,6 +326,7 @@ int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, s
     }
     #undef BUF
     free(shapes);
+    if (!rc && (o->fuse == EXEC_FUSE_BLOCK || (o->fuse == EXEC_FUSE_AUTO && best))) rc = fuse_blocks(ex, o, err, errlen);
     if (rc) exec_free(ex);
     return rc;
 }
@@ -295,6 +375,7 @@ void exec_free(executor *ex) {
     }
     for (int t = 0; ex->buf && t < ex->net->ntensors; t++) free(ex->buf[t]);
     free(ex->steps);
+    free(ex->block_note);
     free(ex->buf);
     memset(ex, 0, sizeof *ex);
 }

@@ -13,12 +13,13 @@
 #include "../arch/ir.h"
 #include "../kernels/kernel.h"
 
-#define EXEC_MAX_FUSED FUSE_MAX
+#define EXEC_MAX_FUSED 31      /* IR layers inside a step besides its own (a fused block's) */
 
 typedef struct {
     kernel k;
-    int layer;                    /* the IR layer this step is named after */
-    int fused[EXEC_MAX_FUSED];    /* other IR layers executed inside it (shift, add, relu) */
+    int layer;                    /* the IR layer this step is named after (a block's first) */
+    int block;                    /* >= 0: IR block run depth-first as this one step (k runs it) */
+    int fused[EXEC_MAX_FUSED];    /* other IR layers executed inside it (shift, add, relu; a block's) */
     int nfused;
     int in, in2, out;             /* tensor ids */
     float *weight, *bias;         /* owned (kernels may keep pointers to them) */
@@ -30,8 +31,20 @@ typedef struct {
     int nsteps;
     exec_step *steps;
     float **buf;                  /* per tensor; NULL for tensors fused away */
+    char (*block_note)[96];       /* per IR block, why it runs layer by layer when blocks were
+                                     asked for ("" otherwise); NULL: not asked */
     size_t bytes;                 /* buffers + weights */
 } executor;
+
+/* Blocks run depth-first (bench/exec_block.h) or layer by layer: auto = blocks where
+ * `best` times them faster than their layers (layer by layer for every other impl). */
+typedef enum { EXEC_FUSE_AUTO, EXEC_FUSE_LAYER, EXEC_FUSE_BLOCK } exec_fuse;
+
+/* The tile size of a fused block: rows per tile, or from the cache. */
+typedef struct {
+    int rows;               /* > 0: rows per tile (--tile-rows), else chosen from the cache */
+    uint64_t cache_bytes;   /* > 0: the cache a tile fits, else one core's L2 (exec_block_cache) */
+} exec_tile_opts;
 
 /* How the executor picks and tunes kernels. */
 typedef struct {
@@ -47,7 +60,14 @@ typedef struct {
                    char *err, size_t errlen);
     void *weights_ctx;
     const float *input;           /* NHWC network input; NULL = seeded random */
+    exec_fuse fuse;
+    exec_tile_opts tile;
 } exec_opts;
+
+const char *exec_fuse_name(exec_fuse f);   /* "auto", "layer", "block" */
+int exec_fuse_parse(const char *s, exec_fuse *f);
+/* The name a step's record and table row go by: its IR layer's, or its block's. */
+const char *exec_step_name(const executor *ex, int i);
 
 /* Bytes the executor would allocate for net (buffers and weights), without allocating. */
 int exec_footprint(const network *net, uint64_t *bytes, char *err, size_t errlen);

@@ -22,9 +22,9 @@ int measure_opts_check(const measure_opts *o, char *err, size_t errlen) {
     return 0;
 }
 
-/* Largest unified/data cache of cpu0 in sysfs (sysconf's L3 figure on some AMD parts is
- * the sum over all core complexes, far more than one core sees). */
-static size_t llc_sysfs(void) {
+/* The largest unified/data cache of cpu0 in sysfs at `level` (0: any level) (sysconf's L3
+ * figure on some AMD parts is the sum over all core complexes, far more than one core sees). */
+static size_t cache_sysfs(int level) {
     size_t best = 0;
     for (int i = 0; i < 16; i++) {
         char path[128], buf[64];
@@ -33,7 +33,13 @@ static size_t llc_sysfs(void) {
         if (!f) break;
         char *ok = fgets(buf, sizeof buf, f);
         fclose(f);
-        if (!ok) continue;
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", i);
+        int lv = 0;
+        if (level && (f = fopen(path, "r"))) {
+            if (fscanf(f, "%d", &lv) != 1) lv = 0;
+            fclose(f);
+        }
+        if (!ok || (level && lv != level)) continue;
         char *end;
         unsigned long long v = strtoull(buf, &end, 10);
         if (*end == 'K') v <<= 10;
@@ -44,13 +50,18 @@ static size_t llc_sysfs(void) {
 }
 
 size_t measure_llc_bytes(void) {
-    size_t b = llc_sysfs();
+    size_t b = cache_sysfs(0);
     if (!b) {
         long v = sysconf(_SC_LEVEL3_CACHE_SIZE);
         if (v <= 0) v = sysconf(_SC_LEVEL2_CACHE_SIZE);
         b = v > 0 ? (size_t)v : 0;
     }
     return b;
+}
+
+size_t measure_l2_bytes(void) {
+    long v = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    return v > 0 ? (size_t)v : cache_sysfs(2);
 }
 
 /* The flush buffer, kept for the life of the process (cold runs repeat often). */

@@ -45,6 +45,9 @@ void measure_result_free(measure_result *r);
 /* Bytes of the last-level cache (per the first CPU's cache hierarchy in sysfs, else
  * sysconf); 0 when unknown. The cold flush writes max(2 x this, 64 MiB), capped at 1 GiB. */
 size_t measure_llc_bytes(void);
+/* Bytes of one core's L2 (sysconf _SC_LEVEL2_CACHE_SIZE, else cpu0's level-2 cache in
+ * sysfs); 0 when unknown. */
+size_t measure_l2_bytes(void);
 
 /* Evicts the caches (the cold flush above); 0, or -1 when out of memory. */
 int measure_flush_caches(void);

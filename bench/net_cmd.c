@@ -15,6 +15,7 @@
 #include "context.h"
 #include "counters.h"
 #include "exec.h"
+#include "exec_block.h"
 #include "net_timing.h"
 #include "npy.h"
 #include "peak.h"
@@ -30,6 +31,8 @@ typedef struct {
     long seed;
     measure_opts mo;
     double best_time;
+    exec_fuse fuse;
+    int tile_rows;
     ir_overrides ov;
     int quiet;
 } net_args;
@@ -40,7 +43,8 @@ static void usage(FILE *f) {
         "                      [--resolution N] [--set KNOB=VALUE]... [--min-time S] [--min-reps N]\n"
         "                      [--warmup N] [--cold] [--events LIST|none] [--seed N] [-o FILE|-]\n"
         "                      [--weights FILE.safetensors [--bn-eps E]] [--input FILE.npy]\n"
-        "                      [--output FILE.npy] [--peak FILE | --no-peak] [--max-reps N]\n\n"
+        "                      [--output FILE.npy] [--peak FILE | --no-peak] [--max-reps N]\n"
+        "                      [--fuse block|layer] [--tile-rows N]\n\n"
         "Builds NET (a name under arch/ or an arch file) with seeded random weights, runs forward\n"
         "passes and times every layer inside the pass, then the pass alone. Prints a per-layer\n"
         "table and writes results JSON (results/SCHEMA.md) to results/ or FILE (- = stdout).\n\n"
@@ -48,6 +52,13 @@ static void usage(FILE *f) {
         "                 a family: each op on I where I has it (onednn and xnnpack run the shift\n"
         "                 as a one-hot depthwise 3x3, onednn-dw / xnnpack-dw), else own, else ref;\n"
         "                 best: per layer the fastest measured implementation (default onednn)\n"
+        "  --fuse F       block: each bottleneck block as one step run depth-first over tiles of\n"
+        "                 rows on our kernels (its intermediates stay in cache); layer: layer by\n"
+        "                 layer, every layer timed (default: layer; with --impl best, per block\n"
+        "                 the faster of the two as timed)\n"
+        "  --tile-rows N  rows per tile of a fused block (default: the most whose tile fits one\n"
+        "                 core's L2, sysconf _SC_LEVEL2_CACHE_SIZE or sysfs; whole images when\n"
+        "                 one fits)\n"
         "  --threads N    OpenBLAS, oneDNN, XNNPACK and our kernels alike (default: all cores)\n"
         "  --min-time S   seconds of timed passes at least (default 1)\n"
         "  --min-reps N   timed passes at least (default 5)   --warmup N  untimed passes (default 2)\n"
@@ -72,7 +83,8 @@ static void usage(FILE *f) {
 static int takes_value(const char *o) {
     static const char *const valued[] = { "--impl", "-o", "--events", "--peak", "--weights", "--input", "--output",
                                           "--bn-eps", "--set", "--batch", "--resolution", "--threads", "--min-reps",
-                                          "--max-reps", "--warmup", "--min-time", "--seed", NULL };
+                                          "--max-reps", "--warmup", "--min-time", "--seed", "--fuse", "--tile-rows",
+                                          NULL };
     for (int i = 0; valued[i]; i++)
         if (!strcmp(o, valued[i])) return 1;
     return 0;
@@ -104,6 +116,13 @@ static int parse(int argc, char **argv, net_args *a) {
         if (i + 1 >= argc) return fail_msg("net: %s needs a value", o);
         const char *val = argv[++i];
         if (!strcmp(o, "--impl")) a->impl = val;
+        else if (!strcmp(o, "--fuse")) {
+            if (exec_fuse_parse(val, &a->fuse) || a->fuse == EXEC_FUSE_AUTO)
+                return fail_msg("net: --fuse '%s': expected block or layer", val);
+        } else if (!strcmp(o, "--tile-rows")) {
+            if (parse_long(val, 1, 100000, &v)) return fail_msg("net: --tile-rows '%s': expected an integer in [1, 100000]", val);
+            a->tile_rows = (int)v;
+        }
         else if (!strcmp(o, "-o")) a->out = val;
         else if (!strcmp(o, "--events")) a->events = val;
         else if (!strcmp(o, "--peak")) a->peak_file = val;
@@ -206,6 +225,10 @@ static json_t *settings_json(const net_args *a, const executor *ex, int threads)
     json_object_set_new(s, "weights", a->weights ? json_string(a->weights) : json_null());
     if (a->weights) json_object_set_new(s, "bn_eps", json_real(a->bn_eps));
     json_object_set_new(s, "input", a->input ? json_string(a->input) : json_null());
+    /* what ran: layer, block, or auto (best's choice per block, in each record) */
+    json_object_set_new(s, "fuse", json_string(a->fuse == EXEC_FUSE_AUTO && strcmp(a->impl, "best") ? "layer" : exec_fuse_name(a->fuse)));
+    json_object_set_new(s, "tile_rows", a->tile_rows ? json_integer(a->tile_rows) : json_null());
+    json_object_set_new(s, "tile_cache_bytes", json_integer((json_int_t)exec_block_cache()));
     return s;
 }
 
@@ -238,8 +261,8 @@ static void print_table(FILE *f, const executor *ex, const net_timing *t, const 
             snprintf(pk, sizeof pk, "%6.1f%s", pct, peak_mark(pct));
             above |= pct > 100;
         }
-        fprintf(f, "%-26s %-9s %-9s %-24.24s %10.4f %5.1f%% %9.2f %7s\n", ex->net->layers[st->layer].name,
-               layer_kind(&st->k.d), st->k.impl->impl, kernel_info(&st->k), 1e3 * m, pass > 0 ? 100 * m / pass : 0, gf, pk);
+        fprintf(f, "%-26s %-9s %-9s %-24.24s %10.4f %5.1f%% %9.2f %7s\n", exec_step_name(ex, i),
+               st->block >= 0 ? "block" : layer_kind(&st->k.d), st->k.impl->impl, kernel_info(&st->k), 1e3 * m, pass > 0 ? 100 * m / pass : 0, gf, pk);
     }
     if (peaks) fprintf(f, "%% peak: executed FLOPs (no padding taps, no shifted zero rows) against the FMA peak of the "
                           "ISA level each step ran at\n");
@@ -256,6 +279,36 @@ static void print_table(FILE *f, const executor *ex, const net_timing *t, const 
            t->pass.n, t->pass.n == 1 ? "" : "es", over,
            over < 0 ? " (negative: the layers' medians sum to less than the whole pass's median; medians do not add, "
                       "and a few slow passes raise the pass's more than any layer's)" : "");
+}
+
+/* A fused block's record: op and kind "block", its input and output shapes, the tile, and
+ * every IR layer inside it with that layer's analytic cost (so the layers' figures still
+ * add up to the network's; the record's own cost is theirs fused: only the block's input,
+ * output and weights reach memory). */
+static void net_block_record(json_t *r, const executor *ex, int i) {
+    const exec_step *st = &ex->steps[i];
+    const network *net = ex->net;
+    const ir_tensor *x = &net->tensors[st->in], *y = &net->tensors[st->out];
+    json_object_set_new(r, "op", json_string("block"));
+    json_object_set_new(r, "kind", json_string("block"));
+    json_object_set_new(r, "shape", json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "n", x->n, "h", x->h, "w", x->w, "c", x->c,
+                                              "oh", y->h, "ow", y->w, "oc", y->c));
+    int rows, images, ntiles, across;
+    uint64_t cache;
+    exec_block_tiles(st->k.state, &rows, &images, &ntiles, &across, &cache);
+    json_object_set_new(r, "tile", json_pack("{s:i,s:i,s:i,s:s,s:I}", "rows", rows, "images", images, "tiles", ntiles,
+                                             "threads_split", across ? "tiles" : "rows", "cache_bytes", (json_int_t)cache));
+    json_t *layers = json_array();
+    for (int l = 0; l <= st->nfused; l++) {
+        const ir_layer *L = &net->layers[l ? st->fused[l - 1] : st->layer];
+        cost c;
+        if (layer_cost(L, &c)) continue;
+        json_array_append_new(layers, json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "name", L->name, "op", op_name(L->d.kind),
+                                                "kind", layer_kind(&L->d), "params", (json_int_t)c.params, "macs",
+                                                (json_int_t)c.macs, "flops", (json_int_t)c.flops, "bytes", (json_int_t)c.bytes,
+                                                "exec_macs", (json_int_t)c.exec_macs));
+    }
+    json_object_set_new(r, "layers", layers);
 }
 
 /* --input: a float32 .npy [N, 3, H, W] matching the network's input, as NHWC. NULL with
@@ -360,7 +413,8 @@ int cmd_net(int argc, char **argv) {
     if (!peak && !a.no_peak) { rc = fail_msg("%s", err); goto out; }
     double t0 = now_sec();
     exec_opts eo = { .impl = a.impl, .seed = (uint64_t)a.seed, .best_time = a.best_time,
-                     .progress = plan_progress, .progress_ctx = &t0, .input = input };
+                     .progress = plan_progress, .progress_ctx = &t0, .input = input, .fuse = a.fuse,
+                     .tile = { .rows = a.tile_rows } };
     if (a.weights) {
         eo.weights = checkpoint_weights;
         eo.weights_ctx = &ck;
@@ -374,7 +428,7 @@ int cmd_net(int argc, char **argv) {
     if (bad >= 0) {
         if (isatty(2)) fputc('\n', stderr);
         rc = fail_run("%s: layer %s (%s) produced NaN or Inf; refusing to time it", net.name,
-                      net.layers[ex.steps[bad].layer].name, kernel_info(&ex.steps[bad].k));
+                      exec_step_name(&ex, bad), kernel_info(&ex.steps[bad].k));
         goto out;
     }
     /* planning ran every step once on the input: these are its logits, written once the
@@ -415,10 +469,13 @@ int cmd_net(int argc, char **argv) {
         const exec_step *st = &ex.steps[i];
         const ir_layer *L = &net.layers[st->layer];
         if (t.step[i].n == 0) continue;   /* interrupted before its first pass */
-        results_record_in in = { .name = L->name, .d = &st->k.d, .impl = st->k.impl->impl,
-                                 .impl_info = kernel_info(&st->k), .cost = &costs[i], .m = &t.step[i],
-                                 .peak_gflops = step_peak(&ex, i, costs, peak) };
+        results_record_in in = { .name = exec_step_name(&ex, i), .d = st->block >= 0 ? NULL : &st->k.d,
+                                 .impl = st->k.impl->impl, .impl_info = kernel_info(&st->k), .cost = &costs[i],
+                                 .m = &t.step[i], .peak_gflops = step_peak(&ex, i, costs, peak) };
         json_t *r = results_record(&in);
+        if (st->block >= 0) net_block_record(r, &ex, i);
+        else if (ex.block_note && L->block >= 0 && ex.block_note[L->block][0])
+            json_object_set_new(r, "block_fusion", json_string(ex.block_note[L->block]));
         json_object_set_new(json_object_get(r, "cost"), "bytes_layers", json_integer((json_int_t)exec_step_bytes_apart(&ex, i)));
         json_object_set_new(r, "stage", json_integer(L->stage));
         json_object_set_new(r, "block", json_string(L->block >= 0 ? net.blocks[L->block].name : ""));

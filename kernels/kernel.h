@@ -28,6 +28,13 @@ typedef struct {
     /* conv / shiftconv / fc: run adds a non-NULL in2 (a residual, shaped like the output)
      * before the ReLU, so the executor may fold a block's residual add into it. */
     int residual;
+    /* Optional: output rows [r0, r1) of the n * oh rows (row r is image r / oh, row r % oh)
+     * and nothing else, for the block executor (bench/exec_block.c: a block run depth-first
+     * over tiles of rows). in, in2 and out address image 0, row 0 as in run(); only the rows
+     * that those output rows read and write are touched, so a caller may pass a tile buffer
+     * moved back by the rows it does not hold. Threads as run(); inside a parallel region,
+     * the calling thread alone. */
+    void (*run_rows)(void *state, const float *in, const float *in2, float *out, int r0, int r1);
 } kernel_impl;
 
 /* Registry over every implementation table (kernels/registry.c). */

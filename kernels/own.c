@@ -53,9 +53,11 @@ static void ew_range(long n, long *i0, long *i1) {
     *i1 = *i0 + per < n ? *i0 + per : n;
 }
 
-static void add_run(void *p, const float *in, const float *in2, float *out) {
+/* Rows [r0, r1) of the n * h rows (the block executor's entry; the whole tensor below). */
+static void add_rows(void *p, const float *in, const float *in2, float *out, int r0, int r1) {
     const ew_state *s = p;
-    long n = (long)op_in_count(&s->d);
+    long row = (long)s->d.w * s->d.c, n = (r1 - r0) * row;
+    in += r0 * row, in2 += r0 * row, out += r0 * row;
     #pragma omp parallel if (n > EW_THREADS)
     {
         long i0, i1;
@@ -64,10 +66,11 @@ static void add_run(void *p, const float *in, const float *in2, float *out) {
     }
 }
 
-static void relu_run(void *p, const float *in, const float *in2, float *out) {
+static void relu_rows(void *p, const float *in, const float *in2, float *out, int r0, int r1) {
     (void)in2;
     const ew_state *s = p;
-    long n = (long)op_in_count(&s->d);
+    long row = (long)s->d.w * s->d.c, n = (r1 - r0) * row;
+    in += r0 * row, out += r0 * row;
     #pragma omp parallel if (n > EW_THREADS)
     {
         long i0, i1;
@@ -76,27 +79,35 @@ static void relu_run(void *p, const float *in, const float *in2, float *out) {
     }
 }
 
+static void add_run(void *p, const float *in, const float *in2, float *out) {
+    add_rows(p, in, in2, out, 0, ((const ew_state *)p)->d.n * ((const ew_state *)p)->d.h);
+}
+
+static void relu_run(void *p, const float *in, const float *in2, float *out) {
+    relu_rows(p, in, in2, out, 0, ((const ew_state *)p)->d.n * ((const ew_state *)p)->d.h);
+}
+
 const kernel_impl own_kernels[] = {
     { .op = OP_SHIFT, .impl = "own", .about = "NHWC shift: each group's run copied a vector at a time from its neighbour pixel (AVX-512: 16-channel vectors merged from masked loads, streaming stores)",
       .create = own_shift_create, .run = own_shift_run, .destroy = own_shift_destroy, .info = own_shift_info },
     { .op = OP_SHIFTCONV, .impl = "own", .about = "fused shift + 1x1: GEMM micro-kernel reading shifted pixels",
       .create = own_fused_create, .run = own_fused_run, .destroy = own_fused_destroy, .info = own_fused_info,
-      .residual = 1 },
+      .residual = 1, .run_rows = own_fused_run_rows },
     { .op = OP_CONV, .impl = "own", .about = "conv on the fused kernel's micro-kernel: 1x1 = shiftconv without a shift, kxk = one group per window position",
       .create = own_fused_create, .run = own_fused_run, .destroy = own_fused_destroy, .info = own_fused_info,
-      .residual = 1 },
+      .residual = 1, .run_rows = own_fused_run_rows },
     { .op = OP_FC, .impl = "own", .about = "fully connected: a 1x1 conv on n pixels (the same micro-kernel)",
       .create = own_fused_create, .run = own_fused_run, .destroy = own_fused_destroy, .info = own_fused_info,
       .residual = 1 },
     { .op = OP_MAXPOOL, .impl = "own", .about = "max pool on NHWC, a vector of channels per window position, threaded",
-      .create = own_pool_create, .run = own_pool_run, .destroy = free, .info = own_pool_info },
+      .create = own_pool_create, .run = own_pool_run, .destroy = free, .info = own_pool_info, .run_rows = own_pool_run_rows },
     { .op = OP_AVGPOOL, .impl = "own", .about = "average pool on NHWC, a vector of channels per window position, threaded",
-      .create = own_pool_create, .run = own_pool_run, .destroy = free, .info = own_pool_info },
+      .create = own_pool_create, .run = own_pool_run, .destroy = free, .info = own_pool_info, .run_rows = own_pool_run_rows },
     { .op = OP_GAP, .impl = "own", .about = "global average pool on NHWC, a vector of channels at a time",
       .create = own_pool_create, .run = own_pool_run, .destroy = free, .info = own_pool_info },
     { .op = OP_ADD, .impl = "own", .about = "residual add (+ReLU), vectorized and threaded",
-      .create = ew_create, .run = add_run, .destroy = free, .info = ew_info },
+      .create = ew_create, .run = add_run, .destroy = free, .info = ew_info, .run_rows = add_rows },
     { .op = OP_RELU, .impl = "own", .about = "ReLU, vectorized and threaded",
-      .create = ew_create, .run = relu_run, .destroy = free, .info = ew_info },
+      .create = ew_create, .run = relu_run, .destroy = free, .info = ew_info, .run_rows = relu_rows },
     { .create = NULL },
 };

@@ -24,12 +24,14 @@ const char *own_shift_info(const void *state);   /* "own:shift-avx2": the level 
  * conv with it (its table entries say so: kernel_impl.residual). */
 void *own_fused_create(const op_desc *d, const float *w, const float *b, char *err, size_t errlen);
 void own_fused_run(void *state, const float *in, const float *in2, float *out);
+void own_fused_run_rows(void *state, const float *in, const float *in2, float *out, int r0, int r1);   /* kernel.h */
 void own_fused_destroy(void *state);
 const char *own_fused_info(const void *state);
 
 /* kernels/own_pool.c: max / average / global average pooling on NHWC. */
 void *own_pool_create(const op_desc *d, const float *w, const float *b, char *err, size_t errlen);
 void own_pool_run(void *state, const float *in, const float *in2, float *out);
+void own_pool_run_rows(void *state, const float *in, const float *in2, float *out, int r0, int r1);   /* max, avg */
 const char *own_pool_info(const void *state);    /* "own:maxpool-neon" */
 
 #endif

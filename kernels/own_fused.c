@@ -207,15 +207,16 @@ static uint64_t source_rows(const gemm_state *s, const float *in, int mr, int *p
     return ng >= 64 ? ~any : ~any & (((uint64_t)1 << ng) - 1);
 }
 
-void own_fused_run(void *p, const float *in, const float *in2, float *out) {
-    const gemm_state *s = p;
+/* Output pixels [mbeg, mend) of the n * oh * ow (a whole run, or a block executor's rows). */
+static void run_pixels(const gemm_state *s, const float *in, const float *in2, float *out, long mbeg, long mend) {
     const op_desc *d = &s->d;
-    long M = (long)d->n * d->oh * d->ow, plane = (long)d->oh * d->ow;
+    long M = mend - mbeg, plane = (long)d->oh * d->ow, Mall = (long)d->n * plane;
     int K = s->K;
     const int MR = s->mr, NR = s->nr, KC = s->v->kc, PT_MAX = NT_CH / NR;   /* the variant's blocking */
     /* Smaller tiles (fewer panels, then fewer pixels) when there are too few to keep
-     * every thread busy to the end; pixel tiles of equal size (in whole blocks). */
-    int pt = PT_MAX, nth = omp_get_max_threads();
+     * every thread busy to the end; pixel tiles of equal size (in whole blocks). Inside a
+     * parallel region (the block executor's threads split its tiles) this thread is alone. */
+    int pt = PT_MAX, nth = omp_in_parallel() ? 1 : omp_get_max_threads();
     long mtp = MT, want = nth > 1 ? 4L * nth : 1;
     #define TILES(mtp, pt) (((M + (mtp) - 1) / (mtp)) * ((s->npanel + (pt) - 1) / (pt)))
     while (pt > 1 && TILES(mtp, pt) < want) pt /= 2;
@@ -228,7 +229,7 @@ void own_fused_run(void *p, const float *in, const float *in2, float *out) {
     if (mtiles > nb) mtiles = nb;
     while (nth > 1 && (mtiles * ntiles) % nth && mtiles < nb) mtiles++;
     long total = mtiles * ntiles;
-    #define TILE_M0(mt) ((mt) * nb / mtiles * MR)
+    #define TILE_M0(mt) (mbeg + (mt) * nb / mtiles * MR)
     #pragma omp parallel if (M * d->oc * (long)K > 200000)
     {
         const float *ptr[MT * NG_MAX], *ubase[MT];   /* block ib's rows: ptr + ib * ng * MR */
@@ -237,7 +238,7 @@ void own_fused_run(void *p, const float *in, const float *in2, float *out) {
         int filled = 0, wb = 0, woy = 0, wox = 0;   /* blocks of tile `cached` with rows; walk position */
         #pragma omp for schedule(static)
         for (long t = 0; t < total; t++) {
-            long mt = t / ntiles, m0 = TILE_M0(mt), m1 = mt + 1 < mtiles ? TILE_M0(mt + 1) : M;
+            long mt = t / ntiles, m0 = TILE_M0(mt), m1 = mt + 1 < mtiles ? TILE_M0(mt + 1) : mend;
             int nblk = (int)((m1 - m0 + MR - 1) / MR);
             if (mt != cached) {   /* consecutive tiles of one thread share their pixels */
                 wb = (int)(m0 / plane); woy = (int)(m0 % plane / d->ow); wox = (int)(m0 % d->ow);
@@ -287,7 +288,7 @@ void own_fused_run(void *p, const float *in, const float *in2, float *out) {
                         tl.pf = nx ? nx + (size_t)first * 64 : (const char *)tl.w;
                         if (s->prefetch == 2) {   /* the input of the blocks ahead */
                             long ahead = (m + MR) * d->c + s->lead;
-                            tl.pf = (const char *)(in + (ahead < M * d->c ? ahead : 0));
+                            tl.pf = (const char *)(in + (ahead < Mall * d->c ? ahead : 0));
                             tl.npf = 0;
                         }
                         s->ukr[ubase[ib] != NULL][mr](&tl);
@@ -297,4 +298,14 @@ void own_fused_run(void *p, const float *in, const float *in2, float *out) {
         }
     }
     #undef TILE_M0
+}
+
+void own_fused_run(void *p, const float *in, const float *in2, float *out) {
+    const gemm_state *s = p;
+    run_pixels(s, in, in2, out, 0, (long)s->d.n * s->d.oh * s->d.ow);
+}
+
+void own_fused_run_rows(void *p, const float *in, const float *in2, float *out, int r0, int r1) {
+    const gemm_state *s = p;
+    run_pixels(s, in, in2, out, (long)r0 * s->d.ow, (long)r1 * s->d.ow);
 }

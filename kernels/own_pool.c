@@ -37,8 +37,8 @@ void own_pool_run(void *p, const float *in, const float *in2, float *out) {
     (void)in2;
     const pool_state *s = p;
     const op_desc *d = &s->d;
-    long work = (long)op_in_count(d);
     if (d->kind == OP_GAP) {
+        long work = (long)op_in_count(d);
         int nb = (d->c + GAP_BLOCK - 1) / GAP_BLOCK, items = d->n * nb;
         #pragma omp parallel for schedule(static) if (work > 262144 && items > 1)
         for (int i = 0; i < items; i++) {
@@ -47,7 +47,14 @@ void own_pool_run(void *p, const float *in, const float *in2, float *out) {
         }
         return;
     }
-    int rows = d->n * d->oh;
+    own_pool_run_rows(p, in, in2, out, 0, d->n * d->oh);
+}
+
+void own_pool_run_rows(void *p, const float *in, const float *in2, float *out, int r0, int r1) {
+    (void)in2;
+    const pool_state *s = p;
+    const op_desc *d = &s->d;
+    long work = (long)(r1 - r0) * d->stride * d->w * d->c;
     #pragma omp parallel for schedule(static) if (work > 131072)
-    for (int r = 0; r < rows; r++) s->uk->pool_row(d, in, out, r / d->oh, r % d->oh);
+    for (int r = r0; r < r1; r++) s->uk->pool_row(d, in, out, r / d->oh, r % d->oh);
 }
