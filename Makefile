@@ -85,16 +85,26 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libshiftbench.a
 deps:
 	@sh tests/deps.sh $(DEPS_PKGS)
 
+# Optional: Debian's PyTorch for tools/ (export_safetensors.py, torch_peer.py) and the PyTorch
+# rows of `make run`; nothing else needs it. TORCH_PYTHON: the interpreter that has it.
+TORCH_PKGS := python3-torch python3-torchvision
+TORCH_PYTHON ?= /usr/bin/python3
+.PHONY: deps-torch
+deps-torch:
+	@sh tests/deps.sh $(TORCH_PKGS)
+
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BIN)
 	@sh tests/run.sh $(TEST_BIN)
 
 # The whole study: cost every named network, measure the peak, benchmark the comparison
 # set with onednn and openblas, then charts + results/report.md (plots/run.sh).
-# QUICK=1: about a minute; THREADS, IMPLS, NETS, MIN_TIME: see plots/run.sh.
+# QUICK=1: about a minute; THREADS, IMPLS, NETS, MIN_TIME, TORCH_MODES: see plots/run.sh.
+# With PyTorch in $(TORCH_PYTHON) (make deps-torch) it is timed as a peer too (TORCH_MODES=none: not).
 run: deps
 	@$(MAKE) --no-print-directory all
-	@QUICK='$(QUICK)' THREADS='$(THREADS)' IMPLS='$(IMPLS)' NETS='$(NETS)' MIN_TIME='$(MIN_TIME)' sh plots/run.sh
+	@QUICK='$(QUICK)' THREADS='$(THREADS)' IMPLS='$(IMPLS)' NETS='$(NETS)' MIN_TIME='$(MIN_TIME)' \
+	    TORCH_PYTHON='$(TORCH_PYTHON)' TORCH_MODES='$(TORCH_MODES)' sh plots/run.sh
 
 # The performance goals P1-P5 (README "Performance"), side by side in one process:
 # prints the table, writes results/ratios-*.json. BENCH_ARGS: e.g. --quick, --threads 1.

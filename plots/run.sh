@@ -6,6 +6,9 @@
 #   IMPLS="a b"    implementations (default "onednn openblas")
 #   NETS="a b"     networks (default: the comparison set below)
 #   MIN_TIME=S     seconds of timed passes per network (default 10)
+#   TORCH_MODES=M  PyTorch peer (tools/torch_peer.py --mode M) when TORCH_PYTHON (default
+#                  /usr/bin/python3) imports torch: default eager,frozen (QUICK: frozen alone,
+#                  the faster); none: not run
 # A network that fails is named at the end; the others are still charted.
 cd "$(dirname "$0")/.." || exit 2
 SB=./shiftbench
@@ -15,10 +18,15 @@ THREADS=${THREADS:-1}
 if [ "${QUICK:-0}" != 0 ] && [ -n "${QUICK:-}" ]; then
     NET_OPTS="--min-time 0.05 --min-reps 3 --warmup 1"
     PEAK_OPTS="--min-time 0.05 --min-reps 3"
+    TORCH_MODES=${TORCH_MODES:-frozen}
+    TORCH_OPTS="$NET_OPTS --no-layers"
 else
     NET_OPTS="--min-time ${MIN_TIME:-10} --min-reps 10"
     PEAK_OPTS=""
+    TORCH_MODES=${TORCH_MODES:-eager,frozen}
+    TORCH_OPTS="--min-time 2 --min-reps 10"
 fi
+TORCH_PYTHON=${TORCH_PYTHON:-/usr/bin/python3}
 logs=plots/out/logs
 mkdir -p "$logs" results || exit 1
 
@@ -58,6 +66,21 @@ for n in $NETS; do
     now=$(date +%s)
     echo "    ... $((now - start)) s so far"
 done
+
+if [ "$TORCH_MODES" != none ] && "$TORCH_PYTHON" -c 'import torch' 2>/dev/null; then
+    echo "== 3/4 PyTorch peer (tools/torch_peer.py --mode $TORCH_MODES, $TORCH_OPTS)"
+    if "$TORCH_PYTHON" tools/torch_peer.py $NETS --mode "$TORCH_MODES" --threads "$THREADS" $TORCH_OPTS \
+            >"$logs/torch.log" 2>&1; then
+        grep 'whole pass median' "$logs/torch.log" | sed 's/ (p10[^)]*)//'
+    else
+        echo "FAILED (see $logs/torch.log)"
+        tail -n 3 "$logs/torch.log" | sed 's/^/    /'
+        failed="$failed pytorch"
+    fi
+    echo "    ... $(( $(date +%s) - start )) s so far"
+else
+    echo "== 3/4 PyTorch peer: skipped (TORCH_MODES=none, or $TORCH_PYTHON has no torch: make deps-torch)"
+fi
 
 echo "== 4/4 charts and report (shiftbench plot)"
 $SB plot || rc=$?

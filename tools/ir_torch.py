@@ -127,28 +127,24 @@ def _conv(net, L, c, shift=False):
     groups = L.get("groups", 1)
     if c % groups or oc % groups:
         raise IRError("layer %s: groups %d do not divide %d -> %d channels" % (L["name"], groups, c, oc))
-    conv = nn.Conv2d(c, oc, (kh, kw), L.get("stride", 1), L.get("pad", 0), groups=groups, bias=not L.get("bn"))
+    conv = net.make(nn.Conv2d, c, oc, (kh, kw), L.get("stride", 1), L.get("pad", 0), groups=groups, bias=not L.get("bn"))
     net.put(L["name"], conv)
     bn = None
     if L.get("bn"):
-        bn = nn.BatchNorm2d(oc)
+        bn = net.make(nn.BatchNorm2d, oc)
         net.put(L["bn"], bn)
-    sh = None
-    if shift:
-        groups_ = shift_groups(L, c)
-        impl = net.shift_impl
-        sh = lambda x: impl(x, groups_)   # noqa: E731
+    groups_ = shift_groups(L, c) if shift else None
     def fwd(x):
-        if sh:
-            x = sh(x)
+        if groups_:
+            x = net.shift_impl(x, groups_)
         x = conv(x)
         return bn(x) if bn is not None else x
     return fwd, oc
 
 
 def _shift(net, L, c):
-    groups, impl = shift_groups(L, c), net.shift_impl
-    return (lambda x: impl(x, groups)), c
+    groups = shift_groups(L, c)
+    return (lambda x: net.shift_impl(x, groups)), c
 
 
 def _pool(fn):
@@ -159,7 +155,7 @@ def _pool(fn):
 
 
 def _fc(net, L, c):
-    fc = nn.Linear(c, L["out_channels"])
+    fc = net.make(nn.Linear, c, L["out_channels"])
     net.put(L["name"], fc)
     return (lambda x: fc(torch.flatten(x, 1))), L["out_channels"]
 
@@ -183,15 +179,18 @@ NINPUTS = {"add": 2}   # every other op takes one input
 
 
 class IRNet(nn.Module):
-    """The IR document's network. steps: (name, op, input edge names, forward function)."""
+    """The IR document's network. steps: (name, op, input edge names, forward function).
+    shift: the rendering of the shift (set_shift switches it); record: every layer inside
+    record_function(its name), for torch.profiler; init=False: weights left uninitialized
+    (a quick check that the document renders)."""
 
-    def __init__(self, doc, shift="roll", record=False):
+    def __init__(self, doc, shift="roll", record=False, init=True):
         super().__init__()
-        if shift not in SHIFTS:
-            raise IRError("shift %r: expected one of %s" % (shift, ", ".join(SHIFTS)))
+        self.make = (lambda cls, *a, **k: cls(*a, **k)) if init else nn.utils.skip_init
+        self.set_shift(shift)
         if not isinstance(doc, dict) or doc.get("schema") != "shiftbench-ir" or doc.get("version") != 1:
             raise IRError("not a shiftbench-ir version 1 document")
-        self.shift_impl, self.record = SHIFTS[shift], record
+        self.record = record
         shape = (doc.get("input") or {}).get("shape")
         if not (isinstance(shape, list) and len(shape) == 4):
             raise IRError("input: expected \"shape\": [n, h, w, c]")
@@ -213,7 +212,7 @@ class IRNet(nn.Module):
         for k, (name, op, ins, fwd) in enumerate(self.steps):   # ReLU(inplace=True) where nothing reads it after
             if op == "relu" and ins[0] != "input" and ins[0] in self.frees[k]:
                 self.steps[k] = (name, op, ins, torch.relu_)
-        for m in self.modules():
+        for m in self.modules() if init else ():
             if isinstance(m, nn.Conv2d):   # torchvision's ResNet init
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
 
@@ -243,6 +242,11 @@ class IRNet(nn.Module):
         except (KeyError, TypeError, ValueError) as e:
             raise IRError("layer %s: op %s: bad or missing attribute (%s)" % (name, op, e))
         return name, op, ins, fwd
+
+    def set_shift(self, shift):
+        if shift not in SHIFTS:
+            raise IRError("shift %r: expected one of %s" % (shift, ", ".join(SHIFTS)))
+        self.shift_impl = SHIFTS[shift]
 
     def put(self, path, module):
         """Registers module at the dotted path (layer1.0.conv1), making the parents."""

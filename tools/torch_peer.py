@@ -13,11 +13,11 @@ come from `shiftbench cost`. Each run is one combination of
 named impl pytorch-MODE[-cl][-slice] (pytorch-eager, pytorch-frozen-cl, ...). Every run's
 logits are checked against eager channels-first's.
 
-Timing mirrors `shiftbench net`: --warmup untimed passes (frozen: at least 2, TorchScript
-optimizes its graph on the first runs), then whole passes until --min-reps and --min-time
-are both reached (at most --max-reps). Eager runs first time --min-reps passes with every
-IR layer inside torch.autograd.profiler.record_function(NAME) under torch.profiler: the
-per-layer records, by IR layer name. A frozen module's layers are fused and unnamed: its
+Timing mirrors `shiftbench net`: --warmup untimed passes (at least 1, the logits check;
+frozen: at least 2, TorchScript optimizes its graph on the first runs), then whole passes
+until --min-reps and --min-time are both reached (at most --max-reps). Eager runs, before
+those, --min-reps passes with every IR layer inside record_function(NAME) under
+torch.profiler: the per-layer records, by IR layer name. A frozen module's layers are fused and unnamed: its
 results have the pass only.
 
 Threads: OMP_NUM_THREADS and MKL_NUM_THREADS are set to --threads before torch is imported
@@ -218,7 +218,7 @@ class Network:
             for s in sets:
                 args += ["--set", s]
             self.cost = ir_torch.shiftbench_json(args)["networks"][0]
-            ir_torch.IRNet(self.doc)   # every layer renders
+            ir_torch.IRNet(self.doc, init=False)   # every layer renders (no weights drawn: quick)
         except ir_torch.IRError as e:
             raise Fail("%s: %s" % (net, e))
         self.name = self.doc.get("name") or os.path.splitext(os.path.basename(net))[0]
@@ -234,11 +234,13 @@ class Network:
                     yield mode, fmt, sh, impl
 
 
-def build(torch, ir_torch, net, mode, fmt, shift, x, record_layers=False):
-    torch.manual_seed(net.seed)
-    m = ir_torch.IRNet(net.doc, shift=shift, record=record_layers).eval()
+def build(torch, model, mode, fmt, shift, x):
+    """The network's one eager module set up for a run (in place: shift, memory format), or
+    frozen from it; and the input in that format."""
+    model.set_shift(shift)
+    model.record = False
     cl = torch.channels_last if fmt == "cl" else torch.contiguous_format
-    m = m.to(memory_format=cl)
+    m = model.to(memory_format=cl)
     x = x.contiguous(memory_format=cl)
     if mode == "frozen":
         import warnings
@@ -248,10 +250,8 @@ def build(torch, ir_torch, net, mode, fmt, shift, x, record_layers=False):
     return m, x
 
 
-def time_passes(torch, m, x, a, warmup):
+def time_passes(torch, m, x, a):
     with torch.no_grad():
-        for _ in range(warmup):
-            m(x)
         samples, total = [], 0.0
         t0, c0 = time.perf_counter(), time.process_time()   # CPU time of every thread of the process
         while len(samples) < a.max_reps and (len(samples) < a.min_reps or total < a.min_time):
@@ -307,23 +307,24 @@ def context(torch, net, a, impl, mode, fmt, shift, warmup, check, max_err):
     }
 
 
-def run_one(torch, ir_torch, net, a, mode, fmt, shift, impl, x, ref):
+def run_one(torch, model, net, a, mode, fmt, shift, impl, x, ref):
     info = "torch %s %s, %s, shift %s" % (torch.__version__, mode, "channels-last" if fmt == "cl" else "channels-first",
                                            shift if net.has_shift else "-")
-    m, xi = build(torch, ir_torch, net, mode, fmt, shift, x)
-    with torch.no_grad():
+    m, xi = build(torch, model, mode, fmt, shift, x)
+    with torch.no_grad():   # the check pass is the first warm-up pass
         y = m(xi).float()
     err = float((y - ref).abs().max() / ref.abs().max().clamp(min=1e-30))
     if not err < 1e-3:
         raise Fail("%s %s: logits differ from eager channels-first's (max relative error %.3g)" % (net.name, impl, err), 1)
-    warmup = max(a.warmup, 2) if mode == "frozen" else a.warmup
+    warmup = max(a.warmup, 2 if mode == "frozen" else 1)
+    with torch.no_grad():
+        for _ in range(warmup - 1):
+            m(xi)
     records = []
     if mode == "eager" and not a.no_layers:
-        mr, xr = build(torch, ir_torch, net, mode, fmt, shift, x, record_layers=True)
-        with torch.no_grad():
-            for _ in range(warmup):
-                mr(xr)
-        got = layer_passes(torch, mr, xr, net, a.min_reps)
+        m.record = True
+        got = layer_passes(torch, m, xi, net, a.min_reps)
+        m.record = False
         for L in net.doc["layers"]:
             c = net.layer_cost.get(L["name"], {})
             cost = {k: c[k] for k in ("params", "macs", "flops", "bytes", "exec_macs", "exec_flops") if k in c}
@@ -335,7 +336,7 @@ def run_one(torch, ir_torch, net, a, mode, fmt, shift, impl, x, ref):
             if not got.get(L["name"]):
                 raise Fail("%s %s: the profiler saw no events of layer %s" % (net.name, impl, L["name"]), 1)
             records.append(record(base, impl, info, cost, got[L["name"]]))
-    samples, cpu, wall = time_passes(torch, m, xi, a, warmup)
+    samples, cpu, wall = time_passes(torch, m, xi, a)
     ratio, verdict, say = thread_verdict(a.threads, cpu, wall)
     check = {"asked": a.threads, "cpu_s": cpu, "wall_s": wall, "cpu_per_wall": ratio, "verdict": verdict}
     c = net.cost
@@ -390,15 +391,14 @@ def main(argv):
         raise Fail("-o FILE takes one run; this is %d (use --out-dir)" % len(plan))
     rc = 0
     for net in nets:
-        net.seed = a.seed
+        torch.manual_seed(a.seed)
+        model = ir_torch.IRNet(net.doc).eval()
         x = torch.randn(net.batch, 3, net.res, net.res, generator=torch.Generator().manual_seed(a.seed + 2))
-        m, _ = build(torch, ir_torch, net, "eager", "cf", "roll", x)
         with torch.no_grad():
-            ref = m(x).float()
-        del m
+            ref = model(x).float()
         for mode, fmt, shift, impl in net.runs(a):
             try:
-                doc = run_one(torch, ir_torch, net, a, mode, fmt, shift, impl, x, ref)
+                doc = run_one(torch, model, net, a, mode, fmt, shift, impl, x, ref)
             except Fail as e:
                 if e.code == 2:
                     raise
