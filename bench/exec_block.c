@@ -51,13 +51,41 @@ static int read_outside(const executor *ex, int s0, int s1, int t) {
     return 0;
 }
 
-/* The tile size (images per tile, rows per tile of the block's output) and the tiles. */
+/* The FLOPs one image's tiles of `rows` rows compute, over the block's FLOPs: each tile
+ * computes its halo again (a multi-shift block's three shifts and pool add 3-4 rows of
+ * halo at its input, so 1-row tiles would compute 4-7x the block). */
+static double recompute(const network *net, int b, int rows, int *rowsbuf) {
+    const ir_block *B = &net->blocks[b];
+    int oh = net->tensors[net->layers[B->last].out].h;
+    double done = 0, need = 0;
+    for (int y0 = 0; y0 < oh; y0 += rows) {
+        fuse_block_rows(net, b, y0, y0 + rows < oh ? y0 + rows : oh, rowsbuf);
+        for (int i = B->first; i <= B->last; i++) {
+            const ir_layer *L = &net->layers[i];
+            cost c;
+            if (layer_cost(L, &c)) continue;
+            double per_row = (double)c.flops / net->batch / net->tensors[L->out].h;
+            done += per_row * (rowsbuf[2 * L->out + 1] - rowsbuf[2 * L->out]);
+            if (y0 == 0) need += per_row * net->tensors[L->out].h;
+        }
+    }
+    return need > 0 ? done / need : 1;
+}
+
+/* Tiles recompute at most this much of a block: past it the halo costs more than the cache
+ * saves (measured on multi-shift-4c-50, one thread: 1-row tiles ran 2.2x its layers' time). */
+#define RECOMPUTE_MAX 1.15
+
+/* The tile size (images per tile, rows per tile of the block's output) and the tiles: the
+ * most rows whose tile fits the cache, more where the halo would be recomputed too often. */
 static int make_tiles(exec_block *k, const exec_tile_opts *o, int *rowsbuf) {
     const network *net = k->net;
     const ir_block *B = &net->blocks[k->b];
     int oh = net->tensors[net->layers[B->last].out].h, n = net->batch, T = k->nth;
     k->cache = o && o->cache_bytes ? o->cache_bytes : exec_block_cache();
     int rows = o && o->rows > 0 ? (o->rows < oh ? o->rows : oh) : fuse_tile_rows(net, k->b, k->cache), images = 1;
+    if (!(o && o->rows > 0))
+        while (rows < oh && recompute(net, k->b, rows, rowsbuf) > RECOMPUTE_MAX) rows++;
     if (rows >= oh && !(o && o->rows > 0)) {
         /* Whole images fit: as many per tile as fit, leaving a tile for every thread. */
         uint64_t img = fuse_tile_bytes(net, k->b, 0, oh, rowsbuf);
