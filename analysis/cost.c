@@ -34,12 +34,11 @@ static int exec_macs(const op_desc *d, uint64_t *m) {
         return MUL(ty, tx, &t) || MUL(t, cg * d->oc, &t) || MUL(t, (uint64_t)d->n, m) ? -1 : 0;
     }
     if (d->kind != OP_SHIFTCONV) { *m = 0; return 0; }
-    int gs = shift_group_size(d->c, d->conn);
     per_img = 0;
-    for (int g = 0; g <= d->conn; g++) {   /* rows of group g read input pixel (oy*s - dh, ox*s - dw) */
-        int dh, dw;
-        shift_disp(d->conn, g, &dh, &dw);
-        uint64_t k = g < d->conn ? (uint64_t)gs : (uint64_t)d->c - (uint64_t)d->conn * gs;
+    for (int j = -1; j < shift_dirs(d); j++) {   /* rows of direction j read input pixel (oy*s - dh, ox*s - dw) */
+        int dh = 0, dw = 0;
+        if (j >= 0) shift_dir_disp(d, j, &dh, &dw);
+        uint64_t k = (uint64_t)shift_dir_channels(d, j);
         uint64_t rows = taps_inside(d->h, d->oh, 1, d->stride, dh) * taps_inside(d->w, d->ow, 1, d->stride, dw);
         if (MUL(rows, k, &t) || ADD(per_img, t, &per_img)) return -1;
     }
@@ -108,6 +107,7 @@ int shifted_conv_cost(const ir_layer *S, const ir_layer *L, cost *c) {
     op_desc d = L->d;
     d.kind = OP_SHIFTCONV;
     d.conn = S->d.conn;
+    d.shift = S->d.shift;
     cost f;
     if (op_cost(&d, &f)) return -1;
     c->exec_macs = f.exec_macs;

@@ -242,6 +242,11 @@ static json_t *network_cost_json(const costed *c, int with_layers, int with_step
                                                    "h", L->d.h, "w", L->d.w, "c", L->d.c, "oh", L->d.oh, "ow", L->d.ow,
                                                    "oc", L->d.oc, "kh", L->d.kh, "kw", L->d.kw, "stride", L->d.stride,
                                                    "pad", L->d.pad, "conn", L->d.conn));
+        if (!L->d.conn && (L->d.kind == OP_SHIFT || L->d.kind == OP_SHIFTCONV)) {   /* a general table */
+            char t[SHIFT_TEXT];
+            shift_format(&L->d, t, sizeof t);
+            json_object_set_new(json_object_get(lj, "shape"), "shift", json_string(t));
+        }
         json_array_append_new(layers, lj);
     }
     json_object_set_new(o, "stages", stages);

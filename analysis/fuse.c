@@ -123,15 +123,17 @@ int fuse_block_bytes(const network *net, uint64_t *bytes) {
 }
 
 /* The input rows a layer reads for its output rows [y0, y1): a window of kh rows at
- * stride s and pad p (conv, pool), one row either way for a shift, the same rows else. */
+ * stride s and pad p (conv, pool), its displacements' rows for a shift, the same rows else. */
 static void rows_needed(const ir_layer *L, int y0, int y1, int *r0, int *r1) {
     const op_desc *d = &L->d;
     if (d->kind == OP_CONV || d->kind == OP_MAXPOOL || d->kind == OP_AVGPOOL) {
         *r0 = y0 * d->stride - d->pad;
         *r1 = (y1 - 1) * d->stride - d->pad + d->kh;
-    } else if (d->kind == OP_SHIFT) {
-        *r0 = y0 - 1;
-        *r1 = y1 + 1;
+    } else if (d->kind == OP_SHIFT) {   /* output row y reads y - dh */
+        int hmin, hmax, wmin, wmax;
+        shift_extent(d, &hmin, &hmax, &wmin, &wmax);
+        *r0 = y0 - hmax;
+        *r1 = y1 - hmin;
     } else if (d->kind == OP_GAP) {
         *r0 = 0;
         *r1 = d->h;

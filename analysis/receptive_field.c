@@ -25,17 +25,18 @@ static void add_window(rf_t *r, int64_t jump, int kh, int kw, int pad) {
     add_points(r, jump, (const int (*)[2])corners, 4);
 }
 
-/* Output pixel of group g reads input (y - dh, x - dw); the centre group reads (y, x). */
-static void add_shift(rf_t *r, int64_t jump, int conn) {
-    int pts[9][2];
-    for (int g = 0; g < conn; g++) {
+/* An output pixel of direction j reads input (y - dh, x - dw); unmoved channels, where
+ * there are any, read (y, x). Any magnitude: the support is the farthest point. */
+static void add_shift(rf_t *r, int64_t jump, const op_desc *d) {
+    int pts[SHIFT_MAX_DIRS + 1][2], n = 0;
+    for (int j = 0; j < shift_dirs(d); j++) {
         int dh, dw;
-        shift_disp(conn, g, &dh, &dw);
-        pts[g][0] = -dh;
-        pts[g][1] = -dw;
+        shift_dir_disp(d, j, &dh, &dw);
+        pts[n][0] = -dh;
+        pts[n++][1] = -dw;
     }
-    pts[conn][0] = pts[conn][1] = 0;
-    add_points(r, jump, (const int (*)[2])pts, conn + 1);
+    if (shift_dir_channels(d, -1) > 0) { pts[n][0] = pts[n][1] = 0; n++; }
+    add_points(r, jump, (const int (*)[2])pts, n);
 }
 
 rf_t *receptive_fields(const network *net) {
@@ -52,10 +53,10 @@ rf_t *receptive_fields(const network *net) {
             r.jump *= d->stride;
             break;
         case OP_SHIFT:
-            add_shift(&r, r.jump, d->conn);
+            add_shift(&r, r.jump, d);
             break;
         case OP_SHIFTCONV:
-            add_shift(&r, r.jump, d->conn);
+            add_shift(&r, r.jump, d);
             r.jump *= d->stride;
             break;
         case OP_ADD:

@@ -19,12 +19,12 @@
 #define MAX_LAYERS 1000000
 
 /* The attributes each op takes in the file; the rest of op_desc is inferred. */
-enum { A_OC = 1, A_KERNEL = 2, A_STRIDE = 4, A_PAD = 8, A_GROUPS = 16, A_CONN = 32, A_BN = 64 };
+enum { A_OC = 1, A_KERNEL = 2, A_STRIDE = 4, A_PAD = 8, A_GROUPS = 16, A_CONN = 32, A_BN = 64, A_TABLE = 128 };
 static int op_attrs(op_kind k) {
     switch (k) {
     case OP_CONV: return A_OC | A_KERNEL | A_STRIDE | A_PAD | A_GROUPS | A_BN;
-    case OP_SHIFTCONV: return A_OC | A_STRIDE | A_CONN | A_BN;
-    case OP_SHIFT: return A_CONN;
+    case OP_SHIFTCONV: return A_OC | A_STRIDE | A_CONN | A_TABLE | A_BN;
+    case OP_SHIFT: return A_CONN | A_TABLE;
     case OP_MAXPOOL: case OP_AVGPOOL: return A_KERNEL | A_STRIDE | A_PAD;
     case OP_FC: return A_OC;
     default: return 0;
@@ -32,8 +32,10 @@ static int op_attrs(op_kind k) {
 }
 static const struct { int bit; const char *key; } ATTR_KEYS[] = {
     { A_OC, "out_channels" }, { A_KERNEL, "kernel" }, { A_STRIDE, "stride" }, { A_PAD, "pad" },
-    { A_GROUPS, "groups" }, { A_CONN, "conn" }, { A_BN, "bn" },
+    { A_GROUPS, "groups" }, { A_CONN, "conn" }, { A_TABLE, "displacements" }, { A_TABLE, "allocation" },
+    { A_TABLE, "group_size" }, { A_TABLE, "group_div" }, { A_BN, "bn" },
 };
+static const char *const ALLOCATIONS[] = { [SHIFT_CONTIGUOUS] = "contiguous", [SHIFT_INTERLEAVED] = "interleaved" };
 #define NATTR (int)(sizeof ATTR_KEYS / sizeof *ATTR_KEYS)
 static const char *const LAYER_KEYS[] = { "name", "op", "inputs", "stage", "block", "shape", NULL };
 static const char *const TOP_KEYS[] = { "schema", "version", "name", "family", "description", "knobs", "stages",
@@ -49,6 +51,16 @@ static const char *producer(const network *net, int tensor) {
 }
 
 static json_t *shape4(int n, int h, int w, int c) { return json_pack("[i,i,i,i]", n, h, w, c); }
+
+/* A general shift's table (a preset is its "conn" alone). */
+static void write_table(json_t *l, const shift_table *t) {
+    json_t *disp = json_array();
+    for (int j = 0; j < t->n; j++) json_array_append_new(disp, json_pack("[i,i]", t->dh[j], t->dw[j]));
+    json_object_set_new(l, "displacements", disp);
+    json_object_set_new(l, "allocation", json_string(ALLOCATIONS[t->alloc]));
+    if (t->size) json_object_set_new(l, "group_size", json_integer(t->size));
+    if (t->div) json_object_set_new(l, "group_div", json_integer(t->div));
+}
 
 json_t *ir_document(const network *net) {
     json_t *doc = json_pack("{s:s,s:i,s:s}", "schema", IR_SCHEMA, "version", IR_VERSION, "name", net->name);
@@ -75,7 +87,8 @@ json_t *ir_document(const network *net) {
         if (a & A_STRIDE) json_object_set_new(l, "stride", json_integer(d->stride));
         if (a & A_PAD) json_object_set_new(l, "pad", json_integer(d->pad));
         if ((a & A_GROUPS) && d->groups > 1) json_object_set_new(l, "groups", json_integer(d->groups));
-        if (a & A_CONN) json_object_set_new(l, "conn", json_integer(d->conn));
+        if ((a & A_CONN) && d->conn) json_object_set_new(l, "conn", json_integer(d->conn));
+        if ((a & A_TABLE) && !d->conn) write_table(l, &d->shift);
         if ((a & A_BN) && L->bn[0]) json_object_set_new(l, "bn", json_string(L->bn));
         json_object_set_new(l, "stage", json_integer(L->stage));
         if (L->block >= 0) json_object_set_new(l, "block", json_string(net->blocks[L->block].name));
@@ -235,6 +248,45 @@ static int check_object_keys(reader *r, json_t *o, int attrs, const char *lname,
     return 0;
 }
 
+/* "displacements": [[dh, dw], ...], "allocation", "group_size" / "group_div" (op_check
+ * judges the table as a whole: duplicates, empty groups). */
+static int read_table(reader *r, json_t *l, shift_table *t, const char *name, int idx) {
+    json_t *disp = json_object_get(l, "displacements"), *e;
+    json_t *alloc = json_object_get(l, "allocation");
+    int has_size = json_object_get(l, "group_size") != NULL, has_div = json_object_get(l, "group_div") != NULL;
+    if (!disp) {
+        if (alloc || has_size || has_div)
+            return fail_at(r, "name", name, "layers[%d] (%s): \"allocation\" and group sizes go with \"displacements\"",
+                           idx, name);
+        return 0;
+    }
+    size_t j;
+    if (!json_is_array(disp) || json_array_size(disp) < 1 || json_array_size(disp) > SHIFT_MAX_DIRS)
+        return fail_at(r, "name", name, "layers[%d] (%s): \"displacements\" must list 1 to %d [dh, dw] pairs", idx, name,
+                       SHIFT_MAX_DIRS);
+    json_array_foreach(disp, j, e) {
+        json_t *a = json_array_get(e, 0), *b = json_array_get(e, 1);
+        if (json_array_size(e) != 2 || !json_is_integer(a) || !json_is_integer(b) ||
+            llabs(json_integer_value(a)) > SHIFT_MAX_MAG || llabs(json_integer_value(b)) > SHIFT_MAX_MAG)
+            return fail_at(r, "name", name, "layers[%d] (%s): displacements[%zu] must be [dh, dw], integers up to %d in "
+                           "magnitude", idx, name, j, SHIFT_MAX_MAG);
+        t->dh[j] = (int16_t)json_integer_value(a);
+        t->dw[j] = (int16_t)json_integer_value(b);
+    }
+    t->n = (int)json_array_size(disp);
+    const char *as = alloc ? json_string_value(alloc) : "contiguous";
+    t->alloc = -1;
+    for (int k = 0; as && k < 2; k++)
+        if (!strcmp(as, ALLOCATIONS[k])) t->alloc = k;
+    if (t->alloc < 0)
+        return fail_at(r, "name", name, "layers[%d] (%s): \"allocation\" must be \"contiguous\" or \"interleaved\"", idx,
+                       name);
+    if ((has_size && get_int(l, "group_size", 1, MAX_DIM, &t->size)) || (has_div && get_int(l, "group_div", 1, MAX_DIM, &t->div)))
+        return fail_at(r, "name", name, "layers[%d] (%s): \"group_size\" and \"group_div\" must be integers 1 to %d", idx,
+                       name, MAX_DIM);
+    return 0;
+}
+
 static int read_layer(reader *r, json_t *l, int idx, int nstages, json_t *blocks, int check_shapes, int *closed) {
     network *net = r->b.net;
     if (!json_is_object(l)) return fail_at(r, "layers", NULL, "layers[%d] is not an object", idx);
@@ -290,9 +342,13 @@ static int read_layer(reader *r, json_t *l, int idx, int nstages, json_t *blocks
     if ((json_object_get(l, "stride") && get_int(l, "stride", 1, MAX_DIM, &d.stride)) ||
         (json_object_get(l, "pad") && get_int(l, "pad", 0, MAX_DIM, &d.pad)) ||
         (json_object_get(l, "groups") && get_int(l, "groups", 1, MAX_DIM, &d.groups)) ||
-        ((attrs & A_CONN) && get_int(l, "conn", 4, 8, &d.conn)))
+        ((attrs & A_CONN) && json_object_get(l, "conn") && get_int(l, "conn", 4, 8, &d.conn)))
         return fail_at(r, "name", name, "layers[%d] (%s): stride, pad, groups or conn out of range or not an integer",
                        idx, name);
+    if ((attrs & A_TABLE) && read_table(r, l, &d.shift, name, idx)) return -1;
+    if ((attrs & A_CONN) && !d.conn && !d.shift.n)
+        return fail_at(r, "name", name, "layers[%d] (%s): %s needs \"conn\" (4 or 8) or \"displacements\"", idx, name,
+                       opname);
     json_t *bnv = json_object_get(l, "bn");
     if (bnv && bad_name(json_string_value(bnv)))
         return fail_at(r, "name", name, "layers[%d] (%s): \"bn\" must be a module name", idx, name);

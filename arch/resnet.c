@@ -25,6 +25,8 @@ static const knob_spec KNOBS[] = {
     { "block", KNOB_STR, "\"bottleneck\"", 0, -1, BLOCK_KINDS, 0, 0, 0, "or flat: all three convs at width x expansion" },
     { "slots", KNOB_STRS, "[\"conv1x1\", \"conv3x3\", \"conv1x1\"]", 0, -1, SLOT_KINDS, 3, 3, 0, "each slot's kind" },
     { "neighbourhood", KNOB_INT, "4", 4, 8, CONNECTIVITY, 0, 0, 1, "shift connectivity" },
+    { "shift_table", KNOB_STR, "\"\"", 0, -1, NULL, 0, 0, 0,
+      "a general shift in its text form (docs/networks.md), e.g. c/12:0,1:0,-1:1,0:-1,0; \"\" = the neighbourhood's" },
     { "downsample", KNOB_STR, "\"stride\"", 0, -1, DOWNSAMPLE_KINDS, 0, 0, 0, "stride on slot 2, or a 2x2 avgpool" },
     { "inner_residual", KNOB_BOOL, "false", 0, -1, NULL, 0, 0, 0, "a residual around slot 2" },
     { "resolution", KNOB_INT, "224", 1, MAX_SIZE, NULL, 0, 0, 0, "input height and width" },
@@ -51,6 +53,9 @@ static int slot(builder *b, int x, const char *kind, int oc, int stride, const c
     if (!strcmp(kind, "shift+conv1x1")) {
         op_desc s = op_simple(OP_SHIFT);
         s.conn = (int)knob_int(b->net, "neighbourhood");
+        const char *table = knob_str(b->net, "shift_table");
+        char why[256];
+        if (table[0] && shift_parse(table, &s, why, sizeof why)) return build_fail(b, "knob 'shift_table': %s", why), x;
         x = build_layer(b, s, x, -1, NULL, "%s.shift%d", p, idx);
     } else if (!strcmp(kind, "dw3x3+conv1x1")) {
         int c = build_channels(b, x);

@@ -45,7 +45,7 @@ static int parse_name(const char *p, const char *s, char *name, size_t namelen, 
     return 0;
 }
 
-int desc_parse(const char *s, op_kind op, int conn, int relu, op_desc *d,
+int desc_parse(const char *s, op_kind op, const op_desc *sh, int relu, op_desc *d,
                char *name, size_t namelen, char *err, size_t errlen) {
     long v[NFIELDS];
     int given[NFIELDS] = { 0 };
@@ -101,7 +101,11 @@ int desc_parse(const char *s, op_kind op, int conn, int relu, op_desc *d,
                   .ow = given[OW] ? (int)v[OW] : 0, .kh = given[KH] ? (int)v[KH] : 0,
                   .kw = given[KW] ? (int)v[KW] : 0, .stride = given[SH] ? (int)v[SH] : 1,
                   .pad = given[PH] ? (int)v[PH] : 0, .relu = relu ? 1 : 0,
-                  .conn = op == OP_SHIFT || op == OP_SHIFTCONV ? conn : 0, .groups = given[G] ? (int)v[G] : 0 };
+                  .groups = given[G] ? (int)v[G] : 0 };
+    if (op == OP_SHIFT || op == OP_SHIFTCONV) {
+        r.conn = sh ? sh->conn : 4;
+        if (sh) r.shift = sh->shift;
+    }
     char why[ERRLEN];
     if (op_check(&r, why, sizeof why)) return set_err(err, errlen, "bad descriptor '%s': %s", s, why);
     *d = r;

@@ -17,10 +17,11 @@
 
 #define DESC_MAX_VALUE 1000000   /* any one field; larger is a typo, not a layer */
 
-/* Parses s for op (conn: shift and shiftconv; relu: fused ReLU) and validates it with
- * op_check. name receives the n"..." name, or the canonical descriptor (desc_format).
- * Returns 0, or -1 with a one-line error naming the descriptor. */
-int desc_parse(const char *s, op_kind op, int conn, int relu, op_desc *d,
+/* Parses s for op (shift and shiftconv take sh's conn and displacement table, NULL: 4C;
+ * relu: fused ReLU) and validates it with op_check. name receives the n"..." name, or the
+ * canonical descriptor (desc_format). Returns 0, or -1 with a one-line error naming the
+ * descriptor. */
+int desc_parse(const char *s, op_kind op, const op_desc *sh, int relu, op_desc *d,
                char *name, size_t namelen, char *err, size_t errlen);
 
 /* The canonical short descriptor of d: fields at their defaults are left out. */

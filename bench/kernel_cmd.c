@@ -34,7 +34,8 @@ typedef struct {
 
 typedef struct {
     op_kind op;
-    int conn, relu;
+    op_desc sh;         /* --conn: conn and displacement table */
+    int relu;
     const char *impls[MAX_IMPLS];
     int nimpls;         /* 0 = all */
     long threads, seed;
@@ -56,7 +57,8 @@ static int usage(FILE *f, int rc) {
         "ow kh kw sh sw ph pw, iw = ih, kw = kh, stride 1, pad 0, mb 1 by default), prints a\n"
         "table and writes results JSON (results/SCHEMA.md).\n\n"
         "  --op OP            conv (default), shift, shiftconv, add, relu, maxpool, avgpool, gap, fc\n"
-        "  --conn 4|8         shift connectivity (default 4)\n"
+        "  --conn 4|8|TABLE   shift connectivity (default 4) or a displacement table,\n"
+        "                     [c|c/DIV|c=SIZE|i:]DH,DW:DH,DW... (docs/networks.md)\n"
         "  --relu             fused ReLU on the output (conv, shiftconv, add, fc)\n"
         "  --impl LIST|all    implementations, comma separated (default all; see --list)\n"
         "  --threads N        threads for every library and kernel (default: all cores)\n"
@@ -89,28 +91,33 @@ static int opt(int argc, char **argv, int *i, const char *name, const char **v) 
 }
 
 /* where: "FILE:LINE: " for a batch file's descriptor, "" for the command line's. */
-static int add_job(kopts *k, const char *where, const char *s, op_kind op, int conn, int relu) {
+static int add_job(kopts *k, const char *where, const char *s, op_kind op, const op_desc *sh, int relu) {
     if (k->njobs >= MAX_JOBS) return fail_msg("%stoo many descriptors (at most %d)", where, MAX_JOBS);
     job *j = &k->jobs[k->njobs];
     char err[ERRLEN];
-    if (desc_parse(s, op, conn, relu, &j->d, j->name, sizeof j->name, err, sizeof err))
+    if (desc_parse(s, op, sh, relu, &j->d, j->name, sizeof j->name, err, sizeof err))
         return fail_msg("%s%s", where, err);
     desc_format(&j->d, j->desc, sizeof j->desc);
     if (!strcmp(j->name, j->desc)) {   /* unnamed: say what the descriptor alone does not */
         size_t n = strlen(j->name);
-        if (j->d.kind == OP_SHIFT || j->d.kind == OP_SHIFTCONV)
+        if ((j->d.kind == OP_SHIFT || j->d.kind == OP_SHIFTCONV) && j->d.conn)
             n += (size_t)snprintf(j->name + n, sizeof j->name - n, "_%dc", j->d.conn);
+        else if (j->d.kind == OP_SHIFT || j->d.kind == OP_SHIFTCONV) {
+            char t[SHIFT_TEXT];
+            shift_format(&j->d, t, sizeof t);
+            n += (size_t)snprintf(j->name + n, sizeof j->name - n, "_%s", t);
+        }
+        if (n >= sizeof j->name) n = sizeof j->name - 1;
         if (j->d.relu && n < sizeof j->name) snprintf(j->name + n, sizeof j->name - n, "_relu");
     }
     k->njobs++;
     return 0;
 }
 
-static int parse_conn(const char *where, const char *v, int *conn) {
-    long n;
-    if (!v || parse_long(v, 4, 8, &n) || (n != 4 && n != 8))
-        return fail_msg("%s--conn: expected 4 or 8, got '%s'", where, v ? v : "");
-    *conn = (int)n;
+static int parse_conn(const char *where, const char *v, op_desc *sh) {
+    char err[ERRLEN];
+    if (!v || shift_parse(v, sh, err, sizeof err))
+        return fail_msg("%s--conn: expected 4, 8 or a displacement table: %s", where, v ? err : "missing value");
     return 0;
 }
 
@@ -134,7 +141,8 @@ static int read_batch(kopts *k, const char *path) {
         return fail_msg("--batch-file %s: not a regular file", path);
     }
     op_kind op = k->op;
-    int conn = k->conn, relu = k->relu, rc = 0, line = 0;
+    op_desc sh = k->sh;
+    int relu = k->relu, rc = 0, line = 0;
     char *buf = NULL, where[4200];
     size_t cap = 0;
     errno = 0;
@@ -144,11 +152,11 @@ static int read_batch(kopts *k, const char *path) {
         buf[strcspn(buf, "#\r\n")] = 0;
         for (char *save, *t = strtok_r(buf, " \t", &save); t && !rc; t = strtok_r(NULL, " \t", &save)) {
             if (!strncmp(t, "--op=", 5)) rc = parse_op(where, t + 5, &op);
-            else if (!strncmp(t, "--conn=", 7)) rc = parse_conn(where, t + 7, &conn);
+            else if (!strncmp(t, "--conn=", 7)) rc = parse_conn(where, t + 7, &sh);
             else if (!strcmp(t, "--relu")) relu = 1;
             else if (!strcmp(t, "--no-relu")) relu = 0;
             else if (t[0] == '-') rc = fail_msg("%sunknown token '%s' (--op=, --conn=, --relu, --no-relu)", where, t);
-            else rc = add_job(k, where, t, op, conn, relu);
+            else rc = add_job(k, where, t, op, &sh, relu);
         }
     }
     if (!rc && ferror(f)) rc = fail_msg("--batch-file %s:%d: %s", path, line + 1, strerror(errno));
@@ -204,7 +212,7 @@ static int parse_args(int argc, char **argv, kopts *k) {
         }
 #define NEED(what) if (!v) return fail_msg("%s needs a value", what)
         if (opt(argc, argv, &i, "--op", &v)) { NEED("--op"); if ((rc = parse_op("", v, &k->op))) return rc; }
-        else if (opt(argc, argv, &i, "--conn", &v)) { if ((rc = parse_conn("", v, &k->conn))) return rc; }
+        else if (opt(argc, argv, &i, "--conn", &v)) { if ((rc = parse_conn("", v, &k->sh))) return rc; }
         else if (opt(argc, argv, &i, "--impl", &v)) { NEED("--impl"); impl_arg = v; }
         else if (opt(argc, argv, &i, "--threads", &v)) { NEED("--threads"); if (parse_long(v, 1, 4096, &k->threads)) return fail_msg("--threads: expected 1..4096, got '%s'", v); }
         else if (opt(argc, argv, &i, "--min-time", &v)) { NEED("--min-time"); if (parse_double(v, &k->mo.min_time) || k->mo.min_time < 0 || k->mo.min_time > 3600) return fail_msg("--min-time: expected seconds in [0, 3600], got '%s'", v); }
@@ -227,7 +235,7 @@ static int parse_args(int argc, char **argv, kopts *k) {
     }
     /* Descriptors on the command line take the global --op/--conn/--relu, wherever given. */
     for (int i = 0; i < ndesc; i++)
-        if ((rc = add_job(k, "", descs[i], k->op, k->conn, k->relu))) return rc;
+        if ((rc = add_job(k, "", descs[i], k->op, &k->sh, k->relu))) return rc;
     if (batch && (rc = read_batch(k, batch))) return rc;
     if (!k->njobs) return fail_msg("kernel: no descriptor given (e.g. mb1ic64ih56oc64kh3ph1; see shiftbench kernel --help)");
     if (impl_arg && strcmp(impl_arg, "all")) {
@@ -365,7 +373,12 @@ static json_t *settings_json(const kopts *k) {
     for (int i = 0; i < k->njobs; i++) json_array_append_new(ds, json_string(k->jobs[i].desc));
     json_object_set_new(s, "impl", k->nimpls ? im : (json_decref(im), json_string("all")));
     json_object_set_new(s, "op", json_string(op_name(k->op)));
-    json_object_set_new(s, "conn", json_integer(k->conn));
+    json_object_set_new(s, "conn", json_integer(k->sh.conn));
+    if (!k->sh.conn) {
+        char t[SHIFT_TEXT];
+        shift_format(&k->sh, t, sizeof t);
+        json_object_set_new(s, "shift", json_string(t));
+    }
     json_object_set_new(s, "relu", json_boolean(k->relu));
     json_object_set_new(s, "batch", json_integer(k->jobs[0].d.n));
     json_object_set_new(s, "threads", json_integer(k->threads));
@@ -492,7 +505,7 @@ int cmd_kernel(int argc, char **argv) {
         if (!strcmp(argv[i], "--list")) { list_kernels(); return 0; }
         if (!strcmp(argv[i], "--list-events")) return counters_list_events(stdout) ? 1 : 0;
     }
-    kopts k = { .op = OP_CONV, .conn = 4, .threads = 0, .seed = 1 };
+    kopts k = { .op = OP_CONV, .sh = { .conn = 4 }, .threads = 0, .seed = 1 };
     measure_opts_default(&k.mo);
     k.jobs = calloc(MAX_JOBS, sizeof *k.jobs);
     int rc = !k.jobs ? fail_msg("out of memory") : parse_args(argc, argv, &k);

@@ -71,10 +71,16 @@ json_t *results_counters_json(const counter_stat *s, int n) {
 }
 
 static json_t *shape_json(const op_desc *d) {
-    return json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}",
-                     "n", d->n, "h", d->h, "w", d->w, "c", d->c, "oh", d->oh, "ow", d->ow,
-                     "oc", d->oc, "kh", d->kh, "kw", d->kw, "stride", d->stride, "pad", d->pad,
-                     "conn", d->conn);
+    json_t *o = json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}",
+                          "n", d->n, "h", d->h, "w", d->w, "c", d->c, "oh", d->oh, "ow", d->ow,
+                          "oc", d->oc, "kh", d->kh, "kw", d->kw, "stride", d->stride, "pad", d->pad,
+                          "conn", d->conn);
+    if (o && !d->conn && (d->kind == OP_SHIFT || d->kind == OP_SHIFTCONV)) {   /* a general table */
+        char t[SHIFT_TEXT];
+        shift_format(d, t, sizeof t);
+        json_object_set_new(o, "shift", json_string(t));
+    }
+    return o;
 }
 
 json_t *results_record(const results_record_in *in) {

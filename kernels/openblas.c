@@ -26,7 +26,7 @@ typedef struct {
     float *bias;        /* [oc] */
     float *ws;          /* lowered: chunk_rows x K */
     long chunk_rows;
-    int ng, glo[9], ghi[9], dh[9], dw[9];
+    int ng, glo[SHIFT_MAX_DIRS + 1], ghi[SHIFT_MAX_DIRS + 1], dh[SHIFT_MAX_DIRS + 1], dw[SHIFT_MAX_DIRS + 1];
 } blas_state;
 
 static void blas_destroy(void *p) {
@@ -41,6 +41,10 @@ static void *blas_create(const op_desc *dd, const float *w, const float *b, char
     if (op_check(&d, err, errlen)) return NULL;
     if (d.groups > 1) {   /* one GEMM over all input channels */
         set_err(err, errlen, "openblas conv: grouped/depthwise convolution is not supported (ref and onednn run it)");
+        return NULL;
+    }
+    if (d.kind == OP_SHIFTCONV && shift_gs(&d) == 0) {   /* a direction's channels are not one K range */
+        set_err(err, errlen, "openblas shiftconv: an interleaved channel allocation is not a GEMM per group (own and ref run it)");
         return NULL;
     }
     blas_state *s = calloc(1, sizeof *s);
@@ -71,12 +75,13 @@ static void *blas_create(const op_desc *dd, const float *w, const float *b, char
                     s->wt[((size_t)(ky * kw + kx) * d.c + ci) * d.oc + o] =
                         w[(((size_t)o * d.c + ci) * kh + ky) * kw + kx];
     if (s->mode == SHIFTED) {
-        int gs = shift_group_size(d.c, d.conn);
-        s->ng = d.conn + 1;
-        for (int g = 0; g < s->ng; g++) {
+        /* one group per direction, then the unmoved rest (possibly empty) */
+        int gs = shift_gs(&d), n = shift_dirs(&d);
+        s->ng = n + 1;
+        for (int g = 0; g <= n; g++) {
             s->glo[g] = g * gs;
-            s->ghi[g] = g == d.conn ? d.c : (g + 1) * gs;
-            shift_disp(d.conn, g, &s->dh[g], &s->dw[g]);
+            s->ghi[g] = g == n ? d.c : (g + 1) * gs;
+            if (g < n) shift_dir_disp(&d, g, &s->dh[g], &s->dw[g]);
         }
     }
     return s;
@@ -141,7 +146,7 @@ static void group_rows(const blas_state *s, const float *in, float *out, int b, 
  * valid pixel to the last. Input and output pixels then advance together, so the range
  * is uniform (lda = c); the border pixels inside it read a wrapped neighbour instead of
  * zero, so their outputs are saved before and restored after (exact, and safe for any
- * value in the wrapped pixel). save holds (yb - ya) * oc floats. */
+ * value in the wrapped pixel). save holds (yb - ya) * min(w, |dw|) pixels of oc floats. */
 static void group_block(const blas_state *s, const float *in, float *out, int b, int ya, int yb, int g,
                         float *save) {
     const op_desc *d = &s->d;
@@ -188,7 +193,8 @@ static void shifted_run(const blas_state *s, const float *in, float *out) {
     /* OpenBLAS runs single-threaded inside a parallel region: the tiles are the threads' work. */
     #pragma omp parallel if ((long)tiles > 1 && (long)d->n * d->oh * d->ow * d->oc * d->c > 200000)
     {
-        float *save = d->stride == 1 ? malloc((size_t)R * d->oc * sizeof(float)) : NULL;
+        int cols = shift_max_mag(d) < d->w ? shift_max_mag(d) : d->w;   /* wrapped pixels per row */
+        float *save = d->stride == 1 ? malloc((size_t)R * (cols > 0 ? cols : 1) * d->oc * sizeof(float)) : NULL;
         #pragma omp for schedule(static)
         for (int t = 0; t < tiles; t++) {
             int b = t / per, ya = t % per * R, yb = ya + R < d->oh ? ya + R : d->oh;

@@ -3,7 +3,9 @@
  * pixel p is read straight from the input at group g's source pixel (a zero row outside
  * the image). Nothing is ever gathered or copied:
  *   shiftconv: the groups are the shift's channel groups, each displaced by its shift
- *              (the shifted tensor never exists);
+ *              (the shifted tensor never exists); an interleaved table (docs/networks.md)
+ *              has no group of contiguous channels: its uniform blocks read each channel at
+ *              its own offset (the koff table), the other blocks gather their shifted rows;
  *   conv:      1x1 (any stride) is the one-group case, i.e. shiftconv without a shift, so
  *              fused and plain 1x1 run the same code; kh x kw has one group per window
  *              position (c channels each, K = kh*kw*c ordered (ky, kx, ci));
@@ -27,7 +29,8 @@
 
 #define MT 96      /* most pixels per thread tile (a multiple of every mr; its blocks share one pointer table) */
 #define NT_CH 256  /* most output channels per thread tile (panels of nr) */
-#define NG_MAX 49  /* groups: 5 (4C), 9 (8C), 1 (1x1, fc), kh*kw up to 7x7 */
+#define NG_MAX 49  /* groups: 5 (4C), 9 (8C), up to SHIFT_MAX_DIRS + 1, 1 (1x1, fc), kh*kw up to 7x7 */
+_Static_assert(SHIFT_MAX_DIRS + 1 <= NG_MAX, "a shift's groups fit the group arrays");
 #define PF_MIN_BYTES (256u << 10)   /* prefetch weights when there are more than this */
 #define PF_IN_BYTES (2u << 20)      /* else prefetch the input when there is more than this */
 
@@ -38,6 +41,11 @@ typedef struct {
     long off[NG_MAX];          /* interior pixels: source row from the pixel's own position */
     int y_lo, y_hi, x_lo, x_hi;/* output rows / columns where every group's source is inside */
     int flat;                  /* output pixel m reads input pixel m (1x1, stride 1, no pad; fc) */
+    int gather;                /* interleaved shift: non-uniform blocks gather their rows (one group) */
+    int ng_dirs;               /* gather: the directions (channel ch takes ch mod ng_dirs) */
+    int nscratch;              /* gather: threads with a scratch buffer */
+    float *scratch;            /* gather: [nscratch + 1][MT][c], the last one shared under lock */
+    omp_lock_t lock;
     long *koff;                /* [K]: k's source from a uniform block row's position (off[g] + k) */
     const own_gemm_variant *v; /* the micro-kernels: the active level's */
     int mr, nr, npanel;
@@ -55,7 +63,8 @@ typedef struct {
 void own_fused_destroy(void *p) {
     gemm_state *s = p;
     if (!s) return;
-    free(s->wp); free(s->bias); free(s->zero); free(s->koff);
+    if (s->scratch) omp_destroy_lock(&s->lock);
+    free(s->wp); free(s->bias); free(s->zero); free(s->koff); free(s->scratch);
     free(s);
 }
 
@@ -78,14 +87,17 @@ void *own_fused_create(const op_desc *dd, const float *w, const float *bias, cha
     s->stride = stride;
     int gw = d.c;   /* widest group */
     if (d.kind == OP_SHIFTCONV) {
-        s->ng = d.conn + 1;
+        /* contiguous: a group per direction, then the unmoved rest; interleaved: a source
+         * per direction for the extents below, one group of every channel to run */
+        int n = shift_dirs(&d), gs = shift_gs(&d);
+        s->gather = gs == 0;
+        s->ng = s->gather ? n : n + 1;
         s->K = d.c;
-        int gs = shift_group_size(d.c, d.conn);
         for (int g = 0; g < s->ng; g++) {
-            int dh, dw;
-            shift_disp(d.conn, g, &dh, &dw);
+            int dh = 0, dw = 0;
+            if (g < n) shift_dir_disp(&d, g, &dh, &dw);
             s->glo[g] = g * gs;
-            s->ghi[g] = g == d.conn ? d.c : (g + 1) * gs;
+            s->ghi[g] = g == n ? d.c : (g + 1) * gs;
             s->ey[g] = -dh;
             s->ex[g] = -dw;
         }
@@ -112,7 +124,7 @@ void *own_fused_create(const op_desc *dd, const float *w, const float *bias, cha
         if ((long)y * stride + eymin >= 0 && (long)y * stride + eymax < d.h) { if (y < s->y_lo) s->y_lo = y; s->y_hi = y + 1; }
     for (int x = 0; x < d.ow; x++)
         if ((long)x * stride + exmin >= 0 && (long)x * stride + exmax < d.w) { if (x < s->x_lo) s->x_lo = x; s->x_hi = x + 1; }
-    s->flat = s->ng == 1 && stride == 1 && s->ey[0] == 0 && s->ex[0] == 0 && d.oh == d.h && d.ow == d.w;
+    s->flat = !s->gather && s->ng == 1 && stride == 1 && s->ey[0] == 0 && s->ex[0] == 0 && d.oh == d.h && d.ow == d.w;
     s->v = own_gemm_for(isa_active_noted());
     s->mr = s->v->mr;
     s->nr = s->v->nr;
@@ -129,8 +141,11 @@ void *own_fused_create(const op_desc *dd, const float *w, const float *bias, cha
         return NULL;
     }
     memset(s->zero, 0, (size_t)gw * sizeof(float));
-    for (int g = 0; g < s->ng; g++)
-        for (int k = s->glo[g]; k < s->ghi[g]; k++) s->koff[k] = s->off[g] + k;
+    if (s->gather)
+        for (int k = 0; k < s->K; k++) s->koff[k] = s->off[shift_channel_dir(&d, k)] + k;
+    else
+        for (int g = 0; g < s->ng; g++)
+            for (int k = s->glo[g]; k < s->ghi[g]; k++) s->koff[k] = s->off[g] + k;
     for (size_t j = 0; j < npad; j++) s->bias[j] = j < (size_t)d.oc && bias ? bias[j] : 0.0f;
     /* OIHW (o, ci, ky, kx) -> panel [k = (ky*kw + kx)*c + ci][j] */
     for (int pn = 0; pn < s->npanel; pn++)
@@ -152,9 +167,19 @@ void *own_fused_create(const op_desc *dd, const float *w, const float *bias, cha
     for (int g = 0; g < s->ng; g++)
         if (s->off[g] + s->kofs[g] > s->lead) s->lead = s->off[g] + s->kofs[g];
     /* One group: the group kernel is the plain loop already. */
-    int pf = s->prefetch ? 1 : 0;
+    int pf = s->prefetch ? 1 : 0, sources = s->ng;
+    if (s->gather) {   /* from here on one group: the gathered rows */
+        s->ng_dirs = s->ng;
+        s->ng = 1;
+        s->glo[0] = 0;
+        s->ghi[0] = d.c;
+        s->nscratch = omp_get_max_threads();
+        s->scratch = malloc((size_t)(s->nscratch + 1) * MT * d.c * sizeof(float));
+        if (!s->scratch) { own_fused_destroy(s); set_err(err, errlen, "out of memory"); return NULL; }
+        omp_init_lock(&s->lock);
+    }
     memcpy(s->ukr[0], s->v->ukr[GEMM_GROUPS + pf], sizeof s->ukr[0]);
-    memcpy(s->ukr[1], s->v->ukr[s->ng > 1 ? GEMM_UNIFORM + pf : GEMM_GROUPS + pf], sizeof s->ukr[1]);
+    memcpy(s->ukr[1], s->v->ukr[sources > 1 ? GEMM_UNIFORM + pf : GEMM_GROUPS + pf], sizeof s->ukr[1]);
     const char *what = d.kind == OP_SHIFTCONV ? "shiftconv" : d.kind == OP_FC ? "fc" : kh * kw == 1 ? "conv1x1" : "conv";
     snprintf(s->info, sizeof s->info, "own:%s-%s", what, isa_name(s->v->level));
     return s;
@@ -170,7 +195,7 @@ const char *own_fused_info(const void *p) { return ((const gemm_state *)p)->info
  * row, or any run of pixels when the op reads pixel m for output m) gets its rows in one
  * go; the others pixel by pixel. */
 static uint64_t source_rows(const gemm_state *s, const float *in, int mr, int *pb, int *poy, int *pox,
-                            const float **ptr, const float **ubase) {
+                            const float **ptr, const float **ubase, float *scratch) {
     const op_desc *d = &s->d;
     int b = *pb, oy = *poy, ox = *pox, ng = s->ng, st = s->stride, MR = s->mr;
     if (s->flat || (ox + mr <= d->ow && oy >= s->y_lo && oy < s->y_hi && ox >= s->x_lo && ox + mr <= s->x_hi)) {
@@ -189,6 +214,20 @@ static uint64_t source_rows(const gemm_state *s, const float *in, int mr, int *p
     }
     uint64_t any = 0;
     *ubase = NULL;
+    if (s->gather) {   /* each pixel's shifted row, channel by channel (zero outside) */
+        for (int r = 0; r < mr; r++, scratch += d->c) {
+            int y = oy * st, x = ox * st;
+            for (int ch = 0; ch < d->c; ch++) {
+                int j = ch % s->ng_dirs, iy = y + s->ey[j], ix = x + s->ex[j];
+                scratch[ch] = iy >= 0 && iy < d->h && ix >= 0 && ix < d->w
+                            ? in[(((size_t)b * d->h + iy) * d->w + ix) * d->c + ch] : 0.0f;
+            }
+            ptr[r] = scratch;
+            if (++ox == d->ow) { ox = 0; if (++oy == d->oh) { oy = 0; b++; } }
+        }
+        *pb = b; *poy = oy; *pox = ox;
+        return 0;
+    }
     for (int r = 0; r < mr; r++) {
         int y = oy * st, x = ox * st;
         const float *base = in + (((size_t)b * d->h + y) * d->w + x) * d->c;
@@ -230,9 +269,16 @@ static void run_pixels(const gemm_state *s, const float *in, const float *in2, f
     while (nth > 1 && (mtiles * ntiles) % nth && mtiles < nb) mtiles++;
     long total = mtiles * ntiles;
     #define TILE_M0(mt) (mbeg + (mt) * nb / mtiles * MR)
-    #pragma omp parallel if (M * d->oc * (long)K > 200000)
+    /* gather: a scratch per thread; inside the block executor's region, per outer thread */
+    int outer = omp_in_parallel() ? omp_get_thread_num() : -1;
+    int team = s->gather && s->nscratch < nth ? s->nscratch : nth;
+    #pragma omp parallel if (M * d->oc * (long)K > 200000) num_threads(team)
     {
         const float *ptr[MT * NG_MAX], *ubase[MT];   /* block ib's rows: ptr + ib * ng * MR */
+        int slot = outer >= 0 ? outer : omp_get_thread_num();
+        /* a thread beyond those counted at create shares the last scratch, a tile at a time */
+        int shared = s->gather && slot >= s->nscratch;
+        float *scratch = s->gather ? s->scratch + (size_t)(shared ? s->nscratch : slot) * MT * d->c : NULL;
         uint64_t skip[MT];
         long cached = -1;
         int filled = 0, wb = 0, woy = 0, wox = 0;   /* blocks of tile `cached` with rows; walk position */
@@ -240,6 +286,7 @@ static void run_pixels(const gemm_state *s, const float *in, const float *in2, f
         for (long t = 0; t < total; t++) {
             long mt = t / ntiles, m0 = TILE_M0(mt), m1 = mt + 1 < mtiles ? TILE_M0(mt + 1) : mend;
             int nblk = (int)((m1 - m0 + MR - 1) / MR);
+            if (shared) { omp_set_lock(&((gemm_state *)s)->lock); cached = -1; }
             if (mt != cached) {   /* consecutive tiles of one thread share their pixels */
                 wb = (int)(m0 / plane); woy = (int)(m0 % plane / d->ow); wox = (int)(m0 % d->ow);
                 filled = 0;
@@ -275,7 +322,11 @@ static void run_pixels(const gemm_state *s, const float *in, const float *in2, f
                         /* A block's rows are worked out right before its first use, so
                          * that the scalar work overlaps the previous block's FMAs. */
                         const float **rows = ptr + (size_t)ib * s->ng * MR;
-                        if (ib == filled) { skip[ib] = source_rows(s, in, mr, &wb, &woy, &wox, rows, &ubase[ib]); filled++; }
+                        if (ib == filled) {
+                            skip[ib] = source_rows(s, in, mr, &wb, &woy, &wox, rows, &ubase[ib],
+                                                   scratch ? scratch + (size_t)ib * MR * d->c : NULL);
+                            filled++;
+                        }
                         tl.rows = rows;
                         tl.base = ubase[ib];
                         tl.skip = skip[ib];
@@ -295,6 +346,7 @@ static void run_pixels(const gemm_state *s, const float *in, const float *in2, f
                     }
                 }
             }
+            if (shared) omp_unset_lock(&((gemm_state *)s)->lock);
         }
     }
     #undef TILE_M0

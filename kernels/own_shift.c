@@ -34,13 +34,21 @@ void own_shift_destroy(void *p) {
     free(st->p.bychunk);
     free(st->p.full);
     free(st->p.runs);
+    free(st->p.dh);   /* one block holds dh, dw, lo, len */
+    free(st->p.off);
     free(st);
 }
 
 /* A representative pixel of class cls (its row and column class; a 1- or 2-wide image
  * has no middle, and its middle class is its first or last). */
-static void class_pixel(const op_desc *d, int cls, int *y, int *x) {
+static void class_pixel(const shift_plan *s, int cls, int *y, int *x) {
+    const op_desc *d = &s->d;
     int rc = cls / 3, cc = cls % 3;
+    if (s->far) {   /* only the interior's program runs; the others are never used */
+        *y = s->ya < s->yb ? s->ya : 0;
+        *x = s->xa < s->xb ? s->xa : 0;
+        return;
+    }
     *y = rc == 0 ? 0 : rc == 2 ? d->h - 1 : (d->h > 2 ? 1 : d->h - 1);
     *x = cc == 0 ? 0 : cc == 2 ? d->w - 1 : (d->w > 2 ? 1 : d->w - 1);
 }
@@ -57,7 +65,7 @@ static int c0_full(int c, int j) { return c - 16 * j >= 16; }
 /* The AVX-512 chunk program. */
 static int build_chunks(shift_plan *s) {
     const op_desc *d = &s->d;
-    int nc = (d->c + 15) / 16, ng = d->conn + 1;
+    int nc = (d->c + 15) / 16, ng = s->nseg;
     shift_chunk *tmp = malloc((size_t)nc * sizeof *tmp);
     s->chunks = malloc((size_t)9 * nc * sizeof *s->chunks);
     s->bychunk = malloc((size_t)9 * nc * sizeof *s->bychunk);
@@ -65,17 +73,21 @@ static int build_chunks(shift_plan *s) {
     int q = 0;
     for (int cls = 0; cls < 9; cls++) {
         int y, x;
-        class_pixel(d, cls, &y, &x);
+        class_pixel(s, cls, &y, &x);
+        int g0 = 0;   /* the first segment that may overlap chunk j */
         for (int j = 0; j < nc; j++) {
             shift_chunk *e = &tmp[j];
             int c0 = 16 * j, c1 = c0 + 16 < d->c ? c0 + 16 : d->c;
             e->dst = c0;
             e->n = 0;
-            for (int g = 0; g < ng; g++) {
+            while (g0 < ng && s->lo[g0] + s->len[g0] <= c0) g0++;
+            for (int g = g0; g < ng && s->lo[g] < c1; g++) {
                 int lo = s->lo[g] > c0 ? s->lo[g] : c0, hi = s->lo[g] + s->len[g] < c1 ? s->lo[g] + s->len[g] : c1;
                 if (!has_source(s, g, y, x) || lo >= hi) continue;
-                e->off[e->n] = (int)(-((long)s->dh[g] * d->w + s->dw[g]) * d->c + c0);
-                e->m[e->n++] = (unsigned short)(((1u << (hi - lo)) - 1) << (lo - c0));
+                int off = (int)(-((long)s->dh[g] * d->w + s->dw[g]) * d->c + c0), k = 0;
+                while (k < e->n && e->off[k] != off) k++;   /* segments of one displacement share a load */
+                if (k == e->n) { e->off[k] = off; e->m[k] = 0; e->n++; }
+                e->m[k] |= (unsigned short)(((1u << (hi - lo)) - 1) << (lo - c0));
             }
         }
         for (int k = 0; k <= SHIFT_NBUCKET; k++) {
@@ -125,7 +137,7 @@ static int build_chunks(shift_plan *s) {
  * first). */
 static int build_runs(shift_plan *s, int W) {
     const op_desc *d = &s->d;
-    int ng = d->conn + 1, cap = 0;
+    int ng = s->nseg, cap = 0;
     for (int g = 0; g < ng; g++) cap += s->len[g] / W + 1;
     s->width = W;
     s->runs = malloc((size_t)9 * cap * sizeof *s->runs);
@@ -133,7 +145,7 @@ static int build_runs(shift_plan *s, int W) {
     int q = 0;
     for (int cls = 0; cls < 9; cls++) {
         int y, x;
-        class_pixel(d, cls, &y, &x);
+        class_pixel(s, cls, &y, &x);
         for (int pass = 0; pass < 3; pass++) {   /* copies, zeros, tails */
             s->rstart[cls][pass] = q;
             for (int g = 0; g < ng; g++) {
@@ -157,6 +169,74 @@ static int build_runs(shift_plan *s, int W) {
     return 0;
 }
 
+/* The segments: maximal runs of channels with one displacement, in channel order; the
+ * interior rectangle; whether the table reaches past one pixel. */
+static int build_segments(shift_plan *s) {
+    const op_desc *d = &s->d;
+    int cap = d->c;
+    s->dh = malloc((size_t)4 * cap * sizeof *s->dh);
+    s->off = malloc((size_t)cap * sizeof *s->off);
+    if (!s->dh || !s->off) return -1;
+    s->dw = s->dh + cap;
+    s->lo = s->dw + cap;
+    s->len = s->lo + cap;
+    int n = 0;
+    for (int ch = 0; ch < d->c; ch++) {
+        int dh, dw;
+        shift_channel_disp(d, ch, &dh, &dw);
+        if (n && s->dh[n - 1] == dh && s->dw[n - 1] == dw) { s->len[n - 1]++; continue; }
+        s->dh[n] = dh; s->dw[n] = dw; s->lo[n] = ch; s->len[n] = 1;
+        n++;
+    }
+    s->nseg = n;
+    int hmax = 0, hmin = 0, wmax = 0, wmin = 0;
+    for (int g = 0; g < n; g++) {
+        s->off[g] = -((long)s->dh[g] * d->w + s->dw[g]) * d->c + s->lo[g];
+        if (g == 0 || s->dh[g] > hmax) hmax = s->dh[g];
+        if (g == 0 || s->dh[g] < hmin) hmin = s->dh[g];
+        if (g == 0 || s->dw[g] > wmax) wmax = s->dw[g];
+        if (g == 0 || s->dw[g] < wmin) wmin = s->dw[g];
+    }
+    /* output (y, x) reads (y - dh, x - dw): inside for every segment on these rows, columns */
+    s->ya = hmax > 0 ? hmax : 0;
+    s->yb = d->h + (hmin < 0 ? hmin : 0);
+    s->xa = wmax > 0 ? wmax : 0;
+    s->xb = d->w + (wmin < 0 ? wmin : 0);
+    s->far = shift_max_mag(d) > 1;
+    return 0;
+}
+
+/* Pixel (b, y, x), segment by segment (border pixels of a far-reaching table). */
+static void border_pixel(const shift_plan *s, const float *in, float *out, int b, int y, int x) {
+    const op_desc *d = &s->d;
+    size_t p = ((size_t)b * d->h + y) * d->w + x;
+    float *o = out + p * d->c;
+    for (int g = 0; g < s->nseg; g++) {
+        int iy = y - s->dh[g], ix = x - s->dw[g];
+        if (iy >= 0 && iy < d->h && ix >= 0 && ix < d->w)
+            memcpy(o + s->lo[g], in + (((size_t)b * d->h + iy) * d->w + ix) * d->c + s->lo[g], (size_t)s->len[g] * sizeof *o);
+        else memset(o + s->lo[g], 0, (size_t)s->len[g] * sizeof *o);
+    }
+}
+
+/* Rows [y0, y1) of image b for a far-reaching table: the interior's pixels with its
+ * program, row by row, the rest segment by segment. */
+static void rows_far(const shift_state *st, const float *in, float *out, int b, int y0, int y1, int nt) {
+    const shift_plan *s = &st->p;
+    long h = s->d.h, w = s->d.w, img = (long)b * h * w;
+    for (int y = y0; y < y1; y++) {
+        int inner = y >= s->ya && y < s->yb && s->xa < s->xb;
+        for (int x = 0; x < w; x++) {
+            if (inner && x == s->xa) {
+                st->uk->pixels(s, 4, in, out, img + y * w + s->xa, img + y * w + s->xb, nt);
+                x = s->xb - 1;
+                continue;
+            }
+            border_pixel(s, in, out, b, y, x);
+        }
+    }
+}
+
 const char *own_shift_info(const void *p) { return ((const shift_state *)p)->info; }
 
 void *own_shift_create(const op_desc *dd, const float *w, const float *b, char *err, size_t errlen) {
@@ -167,17 +247,15 @@ void *own_shift_create(const op_desc *dd, const float *w, const float *b, char *
     if (!st) { set_err(err, errlen, "out of memory"); return NULL; }
     shift_plan *s = &st->p;
     s->d = d;
-    s->gs = shift_group_size(d.c, d.conn);
-    for (int g = 0; g <= d.conn; g++) {
-        shift_disp(d.conn, g, &s->dh[g], &s->dw[g]);
-        s->lo[g] = g * s->gs;
-        s->len[g] = g == d.conn ? d.c - s->lo[g] : s->gs;
-        s->off[g] = -((long)s->dh[g] * d.w + s->dw[g]) * d.c + s->lo[g];
+    if (build_segments(s)) {
+        own_shift_destroy(st);
+        set_err(err, errlen, "out of memory");
+        return NULL;
     }
     s->isa = isa_active_noted();
     st->uk = own_vec_for(s->isa)->shift;
     snprintf(st->info, sizeof st->info, "own:shift-%s", isa_name(s->isa));
-    s->op_major = d.c <= OP_MAJOR_C && st->uk->op;
+    s->op_major = d.c <= OP_MAJOR_C && st->uk->op && !s->far;
     if (st->uk->width ? build_runs(s, st->uk->width) : build_chunks(s)) {
         own_shift_destroy(st);
         set_err(err, errlen, "out of memory");
@@ -264,7 +342,8 @@ void own_shift_run(void *p, const float *in, const float *in2, float *out) {
         #pragma omp for schedule(static)
         for (int i = 0; i < items; i++) {
             int b = i / bands, k = i % bands, y0 = d->h * k / bands, y1 = d->h * (k + 1) / bands;
-            if (st->p.op_major) rows_op_major(st, in, out, b, y0, y1, nt);
+            if (st->p.far) rows_far(st, in, out, b, y0, y1, nt);
+            else if (st->p.op_major) rows_op_major(st, in, out, b, y0, y1, nt);
             else rows_pixel_major(st, in, out, b, y0, y1, nt);
         }
         if (nt && st->uk->fence) st->uk->fence();

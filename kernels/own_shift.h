@@ -10,7 +10,11 @@
  *   the groups that overlap it (kernels/own_shift_avx512.c says why it stays AVX-512);
  * - run ops (every other level, one body over the vector layer: own_shift_copy.h): each
  *   group's run copied W floats at a time (W: the level's vector width), then zeros, then
- *   tails shorter than a vector. */
+ *   tails shorter than a vector.
+ * The programs work on segments: runs of channels that share a displacement (a contiguous
+ * table's groups and its unmoved rest; an interleaved table's single channels). Tables
+ * that reach past one pixel have more border classes than nine: there only the interior
+ * (every source inside) runs a program, the border pixels are copied segment by segment. */
 #ifndef SHIFTBENCH_OWN_SHIFT_H
 #define SHIFTBENCH_OWN_SHIFT_H
 
@@ -22,8 +26,8 @@
 /* AVX-512 chunk op: out[dst, dst+16) = the merge of n masked loads at off[k]. */
 typedef struct {
     int dst, n;
-    int off[9];
-    unsigned short m[9];
+    int off[16];               /* at most one load per channel */
+    unsigned short m[16];
 } shift_chunk;
 
 /* Run op: out[dst, dst+n) = in[src, src+n) (offsets from the output pixel's position), or
@@ -35,8 +39,11 @@ typedef struct { int dst, src, n, zero; } shift_run;
 typedef struct shift_plan {
     op_desc d;
     isa_level isa;
-    int gs, dh[9], dw[9], lo[9], len[9];
-    long off[9];               /* group g's source, in floats from the output pixel's position */
+    int nseg;                  /* segments: channels [lo, lo + len) displaced by (dh, dw) */
+    int *dh, *dw, *lo, *len;
+    long *off;                 /* segment g's source, in floats from the output pixel's position */
+    int far;                   /* the table reaches past one pixel: programs for the interior only */
+    int ya, yb, xa, xb;        /* the interior: rows [ya, yb), columns [xa, xb) have every source */
     int op_major;              /* few channels: a chunk at a time across a run of pixels */
     int nt;                    /* stream the stores (tensor larger than the caches; AVX-512) */
     long pf;                   /* > 0: prefetch the input pixel this far ahead (floats) */

@@ -53,14 +53,12 @@ static float *out_at(const op_desc *d, float *out, int b, int y, int x) {
 }
 
 static void shift_loops(const op_desc *d, const float *in, float *out) {
-    int gs = shift_group_size(d->c, d->conn);
     for (int b = 0; b < d->n; b++)
         for (int y = 0; y < d->h; y++)
             for (int x = 0; x < d->w; x++)
                 for (int ch = 0; ch < d->c; ch++) {
-                    int g = ch / gs, dh, dw;
-                    if (g > d->conn) g = d->conn;   /* the remainder joins the centre */
-                    shift_disp(d->conn, g, &dh, &dw);
+                    int dh, dw;
+                    shift_channel_disp(d, ch, &dh, &dw);
                     out[(((size_t)b * d->h + y) * d->w + x) * d->c + ch] = at(d, in, b, y - dh, x - dw, ch);
                 }
 }

@@ -1,9 +1,12 @@
 /* The shift as people implement it in a conv library (issue 14), for the libraries that
- * have no shift op: weights that make a 3x3 convolution (zero pad 1) compute it.
- *   dw:        shift = depthwise 3x3 whose channel ch is one-hot at the tap that reads its
- *              group's source pixel, (ky, kx) = (1 - dh, 1 - dw) [shift_disp].
- *   masked3x3: shift + 1x1 (stride s) = dense 3x3 (stride s) whose weight w[o][ci] sits at
- *              input channel ci's tap, zero at the other eight.
+ * have no shift op: weights that make a k x k convolution (k = 2M+1, zero pad M, M the
+ * table's largest displacement: 3x3 for the 4C/8C presets) compute it.
+ *   dw:        shift = depthwise k x k whose channel ch is one-hot at the tap that reads its
+ *              source pixel, (ky, kx) = (M - dh, M - dw) [shift_channel_disp].
+ *   masked3x3: shift + 1x1 (stride s) = dense k x k (stride s) whose weight w[o][ci] sits at
+ *              input channel ci's tap, zero at the others.
+ * Tables that reach further than SHIFT_AS_CONV_MAX_MAG are refused: the window would be
+ * almost all zeros (a 7x7 already multiplies 49 taps for one).
  * Both are exact: every output is one product by 1 (dw), or the 1x1's own terms plus
  * products by 0. */
 #ifndef SHIFTBENCH_SHIFT_AS_CONV_H
@@ -11,6 +14,8 @@
 
 #include <stddef.h>
 #include "op.h"
+
+#define SHIFT_AS_CONV_MAX_MAG 3   /* a 7x7 window */
 
 /* A library's convolution create: on d's tensors, with g's window (kh, kw, stride, pad;
  * oc) in `groups` groups, weights in PyTorch order (oc, c / groups, kh, kw), bias may be

@@ -49,6 +49,25 @@ for impl in ref own openblas onednn; do
         --events none --no-peak -o "$tmp/tiny-$impl.json"
 done
 $SB net tests/fixtures/ir-tiny.json --batch 2 $RUN -o "$tmp/tiny-b2.json" >/dev/null 2>&1 && ok || bad "IR with --batch"
+# general shifts (docs/networks.md): the table round trips, and every implementation gives
+# ref's logits (the fp32 sums in another order: within 1e-5 of logits of magnitude ~0.3)
+$SB cost --format ir tests/fixtures/ir-shifts.json >"$tmp/shifts.ir" && $SB cost --format json tests/fixtures/ir-shifts.json >"$tmp/shifts.a" &&
+    $SB cost --format json "$tmp/shifts.ir" >"$tmp/shifts.b" && cmp -s "$tmp/shifts.a" "$tmp/shifts.b" && ok || bad "shift tables: IR round trip"
+grep -q '"displacements": \[\[-1, -1\], \[-1, 0\].*"allocation": "interleaved"' "$tmp/shifts.ir" && ok || bad "interleaved table in the IR"
+for impl in ref own openblas onednn xnnpack; do
+    $SB net tests/fixtures/ir-shifts.json $RUN --impl $impl -o "$tmp/shifts-$impl.json" --output "$tmp/shifts-$impl.npy" >/dev/null 2>&1 ||
+        bad "net --impl $impl on general shifts"
+done
+python3 - "$tmp" <<'PY' && ok || bad "general shifts: an implementation's logits differ from ref's"
+import struct, sys
+def load(p):
+    b = open(p, "rb").read(); hl = struct.unpack("<H", b[8:10])[0]; d = b[10 + hl:]
+    return struct.unpack("<%df" % (len(d) // 4), d)
+ref = load(sys.argv[1] + "/shifts-ref.npy")
+for impl in ("own", "openblas", "onednn", "xnnpack"):
+    got = load(sys.argv[1] + "/shifts-%s.npy" % impl)
+    assert len(got) == len(ref) == 10 and max(abs(a - b) for a, b in zip(got, ref)) < 1e-5, impl
+PY
 expect_fail 2 "an explicit IR takes only batch=N and resolution=N" $SB cost --set blocks=1 tests/fixtures/ir-tiny.json
 expect_fail 2 "cost --format ir: name exactly one network" $SB cost --format ir resnet50 resnet26
 finish

@@ -69,7 +69,16 @@ expect_fail 2 "too large" $SB kernel ic64ih99999999999oc8kh1
 expect_fail 2 "unknown event 'foo'.*--list-events" $SB kernel --events foo -o "$tmp/x.json" ic8ih5oc8kh1
 expect_fail 2 "unknown implementation 'nope'" $SB kernel --impl nope ic8ih5oc8kh1
 expect_fail 2 "unknown op 'conv2'" $SB kernel --op conv2 ic8ih5oc8kh1
-expect_fail 2 "--conn: expected 4 or 8" $SB kernel --op shift --conn 6 ic18ih5
+expect_fail 2 "--conn: expected 4, 8 or a displacement table" $SB kernel --op shift --conn 6 ic18ih5
+expect_fail 2 "bad descriptor 'ic18ih5'.*given twice" $SB kernel --op shift --conn 1,0:1,0 ic18ih5
+# a general table (docs/networks.md): named by its text, recorded in the shape
+if $SB kernel $quick --op shiftconv --conn 'i:-1,-1:0,0:1,1' --impl ref,own -o "$tmp/t.json" ic18ih6oc8 >"$tmp/t.out" 2>&1 &&
+    python3 -c '
+import json, sys
+rs = json.load(open(sys.argv[1]))["records"]
+assert rs and all(r["shape"]["conn"] == 0 and r["shape"]["shift"] == "i:-1,-1:0,0:1,1" for r in rs), rs
+assert "_i:-1,-1:0,0:1,1" in rs[0]["name"], rs[0]["name"]' "$tmp/t.json"; then ok
+else bad "kernel --conn TABLE: $(tail -3 "$tmp/t.out")"; fi
 expect_fail 2 "no descriptor" $SB kernel --impl ref
 expect_fail 2 "unknown option '--bogus'" $SB kernel --bogus ic8ih5oc8kh1
 expect_fail 2 "cannot write $tmp/nodir/x.json" $SB kernel -o "$tmp/nodir/x.json" ic8ih5oc8kh1
@@ -81,7 +90,7 @@ expect_fail 2 "$tmp/batch:1: bad descriptor 'ic0ih5'" $SB kernel --batch-file "$
 { printf 'ic8ih5oc8kh1 #'; head -c 5000 /dev/zero | tr '\0' x; printf ' ic0ih5\n\n--op=bad\n'; } >"$tmp/long"
 expect_fail 2 "^shiftbench: error: $tmp/long:3: --op: unknown op 'bad'" $SB kernel --batch-file "$tmp/long"
 printf 'ic8ih5oc8kh1\n --conn=5\n' >"$tmp/conn"
-expect_fail 2 "$tmp/conn:2: --conn: expected 4 or 8" $SB kernel --batch-file "$tmp/conn"
+expect_fail 2 "$tmp/conn:2: --conn: expected 4, 8 or a displacement table" $SB kernel --batch-file "$tmp/conn"
 printf '\n--bogus\n' >"$tmp/tok"
 expect_fail 2 "$tmp/tok:2: unknown token '--bogus'" $SB kernel --batch-file "$tmp/tok"
 expect_fail 2 "--batch-file $tmp: not a regular file" $SB kernel --batch-file "$tmp"

@@ -155,14 +155,14 @@ static uint64_t exec_brute(op_desc d) {
     char err[ERRLEN];
     if (op_check(&d, err, sizeof err)) return 0;
     uint64_t n = 0;
-    int gs = d.kind == OP_SHIFTCONV ? shift_group_size(d.c, d.conn) : 0;
+    int shifted = d.kind == OP_SHIFTCONV;
     for (int oy = 0; oy < d.oh; oy++)
         for (int ox = 0; ox < d.ow; ox++)
             for (int ci = 0; ci < d.c; ci++)
                 for (int ky = 0; ky < d.kh; ky++)
                     for (int kx = 0; kx < d.kw; kx++) {
                         int y = oy * d.stride - d.pad + ky, x = ox * d.stride - d.pad + kx, dh = 0, dw = 0;
-                        if (gs) shift_disp(d.conn, ci / gs > d.conn ? d.conn : ci / gs, &dh, &dw);
+                        if (shifted) shift_channel_disp(&d, ci, &dh, &dw);
                         y -= dh, x -= dw;
                         n += y >= 0 && y < d.h && x >= 0 && x < d.w;
                     }
@@ -197,6 +197,18 @@ static void executed_macs(void) {
     /* 8C: diagonal groups lose a row and a column: 9 of 16 pixels; axis groups 12; c 18 = 8*2 + 2 */
     op_desc s8 = { .kind = OP_SHIFTCONV, .n = 1, .h = 4, .w = 4, .c = 18, .oc = 1, .kh = 1, .kw = 1, .stride = 1, .conn = 8 };
     CHECK(exec_of(s8) == 4 * 2 * 9 + 4 * 2 * 12 + 2 * 16, "8C shift+1x1 on 4x4 by hand");
+    /* a displacement past the image: its group's rows are all zero. c 2 = 1 + 1 unmoved */
+    op_desc far = { .kind = OP_SHIFTCONV, .n = 1, .h = 4, .w = 4, .c = 2, .oc = 3, .kh = 1, .kw = 1, .stride = 1 };
+    CHECK(shift_parse("5,0", &far, err, sizeof err) == 0 && exec_of(far) == 3 * 16, "a shift past the image by hand (%llu)",
+          (unsigned long long)exec_of(far));
+    static const char *const tables[] = { "c/12:0,1:0,-1:1,0:-1,0", "i:-1,-1:-1,0:-1,1:0,-1:0,0:0,1:1,-1:1,0:1,1",
+                                          "2,0:0,2:-2,0:0,-2", "c=2:3,-1:0,7:-1,-1" };
+    for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+        op_desc t = { .kind = OP_SHIFTCONV, .n = 2, .h = 7, .w = 5, .c = 30, .oc = 3, .kh = 1, .kw = 1, .stride = 1 + (int)(i % 2) };
+        CHECK(shift_parse(tables[i], &t, err, sizeof err) == 0, "parse %s", tables[i]);
+        CHECK(exec_of(t) == exec_brute(t), "table %s: executed MACs %llu, brute force %llu", tables[i],
+              (unsigned long long)exec_of(t), (unsigned long long)exec_brute(t));
+    }
     static const op_desc shapes[] = {
         { .kind = OP_CONV, .n = 1, .h = 9, .w = 6, .c = 3, .oc = 2, .kh = 3, .kw = 5, .stride = 2, .pad = 2 },
         { .kind = OP_CONV, .n = 3, .h = 3, .w = 3, .c = 1, .oc = 1, .kh = 3, .kw = 3, .stride = 1, .pad = 2 },

@@ -10,7 +10,7 @@ static op_desc d;
 static char name[256], err[ERRLEN];
 
 static int ok(const char *s, op_kind op) {
-    int r = desc_parse(s, op, 4, 0, &d, name, sizeof name, err, sizeof err);
+    int r = desc_parse(s, op, NULL, 0, &d, name, sizeof name, err, sizeof err);
     CHECK(r == 0, "'%s' (%s) should parse: %s", s, op_name(op), err);
     return r == 0;
 }
@@ -18,7 +18,7 @@ static int ok(const char *s, op_kind op) {
 /* Fails with an error naming the descriptor (or empty) that contains want, on one line. */
 static void bad(const char *s, op_kind op, const char *want) {
     err[0] = 0;
-    int r = desc_parse(s, op, 4, 0, &d, name, sizeof name, err, sizeof err);
+    int r = desc_parse(s, op, NULL, 0, &d, name, sizeof name, err, sizeof err);
     CHECK(r == -1, "'%s' (%s) should fail", s, op_name(op));
     CHECK(strstr(err, want) != NULL, "'%s': error '%s' lacks '%s'", s, err, want);
     CHECK(strchr(err, '\n') == NULL, "'%s': error on more than one line", s);
@@ -61,9 +61,9 @@ int main(void) {
     if (ok("ic2048oc1000", OP_FC)) CHECK(d.h == 1 && !strcmp(name, "mb1ic2048oc1000"), "fc %s", name);
     if (ok("mb2ic64ih56", OP_ADD)) CHECK(d.n == 2 && d.oc == 64, "add");
     if (ok("ic64ih56", OP_RELU)) CHECK(d.oc == 64, "relu");
-    CHECK(desc_parse("ic64ih56oc64kh1", OP_CONV, 4, 1, &d, name, sizeof name, err, sizeof err) == 0 &&
+    CHECK(desc_parse("ic64ih56oc64kh1", OP_CONV, NULL, 1, &d, name, sizeof name, err, sizeof err) == 0 &&
           d.relu == 1, "fused relu: %s", err);
-    CHECK(desc_parse("ic64ih56", OP_SHIFT, 8, 0, &d, name, sizeof name, err, sizeof err) == 0 &&
+    CHECK(desc_parse("ic64ih56", OP_SHIFT, &(op_desc){ .conn = 8 }, 0, &d, name, sizeof name, err, sizeof err) == 0 &&
           d.conn == 8, "8-connected");
 
     bad("", OP_CONV, "empty descriptor");
@@ -94,9 +94,9 @@ int main(void) {
     bad("ic64ih56oc64kh1n\"x\"ph1", OP_CONV, "must come last");
     bad("ic64ih56oc64kh1n\"x", OP_CONV, "unterminated");
     bad("ic64ih56oc64kh1n\"\"", OP_CONV, "empty name");
-    CHECK(desc_parse("ic64ih56", OP_MAXPOOL, 4, 1, &d, name, sizeof name, err, sizeof err) == -1,
+    CHECK(desc_parse("ic64ih56", OP_MAXPOOL, NULL, 1, &d, name, sizeof name, err, sizeof err) == -1,
           "maxpool without kh");
-    CHECK(desc_parse("ic64ih56kh3", OP_MAXPOOL, 4, 1, &d, name, sizeof name, err, sizeof err) == -1 &&
+    CHECK(desc_parse("ic64ih56kh3", OP_MAXPOOL, NULL, 1, &d, name, sizeof name, err, sizeof err) == -1 &&
           strstr(err, "ReLU"), "maxpool has no fused relu: %s", err);
     return check_done("test_desc");
 }

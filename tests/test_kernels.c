@@ -56,14 +56,27 @@ static float *rand_buf(size_t n) {
 static const int disp4[5][2] = { {1, 0}, {0, -1}, {-1, 0}, {0, 1}, {0, 0} };
 static const int disp8[9][2] = { {1, 1}, {1, 0}, {1, -1}, {0, -1}, {-1, -1}, {-1, 0}, {-1, 1}, {0, 1}, {0, 0} };
 
+/* A general table (docs/networks.md "The general shift"): contiguous groups of size, c /
+ * div or c / (n + 1) with the rest unmoved, or channel ch on direction ch mod n. */
+static void table_disp(const shift_table *t, int c, int ch, int *dh, int *dw) {
+    int j = ch % t->n;
+    if (t->alloc == SHIFT_CONTIGUOUS) {
+        int gs = t->size ? t->size : c / (t->div ? t->div : t->n + 1);
+        j = ch / gs;
+    }
+    *dh = j < t->n ? t->dh[j] : 0;
+    *dw = j < t->n ? t->dw[j] : 0;
+}
+
 static void shift_oracle(const op_desc *d, const float *in, float *out) {
     int groups = d->conn + 1, gs = d->c / groups;
     for (int b = 0; b < d->n; b++)
         for (int y = 0; y < d->h; y++)
             for (int x = 0; x < d->w; x++)
                 for (int ch = 0; ch < d->c; ch++) {
-                    int g = ch / gs < groups - 1 ? ch / gs : groups - 1;
-                    const int *dd = d->conn == 4 ? disp4[g] : disp8[g];
+                    int g = d->conn ? (ch / gs < groups - 1 ? ch / gs : groups - 1) : 0, td[2] = { 0, 0 };
+                    const int *dd = d->conn == 4 ? disp4[g] : d->conn == 8 ? disp8[g] : td;
+                    if (!d->conn) table_disp(&d->shift, d->c, ch, &td[0], &td[1]);
                     int iy = y - dd[0], ix = x - dd[1];
                     out[(((size_t)b * d->h + y) * d->w + x) * d->c + ch] =
                         iy < 0 || iy >= d->h || ix < 0 || ix >= d->w ? 0.0f
@@ -230,14 +243,17 @@ static void label_of(const op_desc *d, char *buf, size_t len) {
              d->groups);
 }
 
-static void test_shape_groups(const shape *sh, int groups) {
-    char err[ERRLEN], label[200];
-    op_desc d = desc_of(sh);
-    d.groups = groups;
+static void test_desc(op_desc d) {
+    char err[ERRLEN], label[200 + SHIFT_TEXT];
     int ok = op_check(&d, err, sizeof err) == 0;
     CHECK(ok, "op_check rejected a valid shape: %s", err);
     if (!ok) return;
     label_of(&d, label, sizeof label);
+    if (!d.conn && (d.kind == OP_SHIFT || d.kind == OP_SHIFTCONV)) {
+        size_t n = strlen(label);
+        snprintf(label + n, sizeof label - n, " table ");
+        shift_format(&d, label + strlen(label), sizeof label - strlen(label));
+    }
     size_t nin = op_in_count(&d), nout = op_out_count(&d);
     float *in = rand_buf(nin), *in2 = d.kind == OP_ADD ? rand_buf(nin) : NULL;
     float *w = rand_buf(op_weight_count(&d)), *b = rand_buf(op_bias_count(&d));
@@ -277,6 +293,120 @@ static void test_shape_groups(const shape *sh, int groups) {
     if ((d.kind == OP_CONV && d.groups <= 1) || d.kind == OP_SHIFT || d.kind == OP_SHIFTCONV || d.kind == OP_FC)
         CHECK(fast > 0, "no implementation besides ref runs %s", label);
     free(in); free(in2); free(w); free(b); free(y); free(y64); free(mag);
+}
+
+static void test_shape_groups(const shape *sh, int groups) {
+    op_desc d = desc_of(sh);
+    d.groups = groups;
+    test_desc(d);
+}
+
+/* ---- general shift tables -------------------------------------------------------------- */
+
+static int rand_int(int lo, int hi) { return lo + (int)((urand() + 1.0f) * 0.5f * (float)(hi - lo + 1)) % (hi - lo + 1); }
+
+/* A shift or shiftconv d on a table of the text form s. */
+static op_desc table_desc(op_kind k, int n, int h, int w, int c, int oc, int stride, const char *s) {
+    op_desc d = { .kind = k, .n = n, .h = h, .w = w, .c = c, .oc = k == OP_SHIFTCONV ? oc : 0,
+                  .stride = k == OP_SHIFTCONV ? stride : 0 };
+    char err[ERRLEN];
+    CHECK(shift_parse(s, &d, err, sizeof err) == 0, "shift_parse %s: %s", s, err);
+    return d;
+}
+
+/* Named tables (ShiftViT, ShiftNet's interleaved 3x3, 2-pixel shifts, past the image, the
+ * most directions), then random ones: any allocation, magnitudes 0..6 on images of 1..9
+ * pixels, on every implementation at each level and thread count (test_desc). */
+static void test_tables(void) {
+    static const struct { const char *t; int c; } named[] = {
+        { "c/12:0,1:0,-1:1,0:-1,0", 48 }, { "c/12:0,1:0,-1:1,0:-1,0", 100 },
+        { "i:-1,-1:-1,0:-1,1:0,-1:0,0:0,1:1,-1:1,0:1,1", 67 },
+        { "i:1,0:0,-1:-1,0:0,1", 64 },
+        { "2,0:0,2:-2,0:0,-2:1,1:-1,-1", 30 }, { "c=3:7,0:0,-9:3,3", 20 },
+        { "c=1:-3,-3:-3,-2:-3,-1:-3,0:-3,1:-3,2:-3,3:-2,-3:-2,-2:-2,-1:-2,0:-2,1:-2,2:-2,3:-1,-3:-1,-2:-1,-1:-1,0:-1,1:"
+          "-1,2:-1,3:0,-3:0,-2:0,-1:0,1:0,2:0,3:1,-3:1,-2:1,-1:1,0:1,1:1,2:1,3:2,-3:2,-2:2,-1:2,0:2,1:2,2:2,3:3,-3:3,-2:"
+          "3,-1:3,0:3,1:3,2:3,3", 50 },
+        { "c/4:0,1:0,-1:1,0:-1,0", 36 },   /* no unmoved rest */
+    };
+    for (size_t i = 0; i < sizeof named / sizeof *named; i++) {
+        test_desc(table_desc(OP_SHIFT, 1, 6, 7, named[i].c, 0, 1, named[i].t));
+        test_desc(table_desc(OP_SHIFTCONV, 2, 5, 6, named[i].c, 19, 1 + (int)(i % 2), named[i].t));
+    }
+    test_desc(table_desc(OP_SHIFT, 1, 56, 56, 96, 0, 1, "c/12:0,1:0,-1:1,0:-1,0"));   /* ShiftViT at a real size */
+    test_desc(table_desc(OP_SHIFTCONV, 1, 28, 28, 128, 64, 1, "i:-1,-1:-1,0:-1,1:0,-1:0,0:0,1:1,-1:1,0:1,1"));
+    test_desc(table_desc(OP_SHIFTCONV, 1, 28, 28, 128, 64, 1, "2,0:0,2:-2,0:0,-2"));
+    for (int it = 0; it < 40; it++) {
+        op_desc d = { .kind = it % 2 ? OP_SHIFTCONV : OP_SHIFT, .n = rand_int(1, 2), .h = rand_int(1, 9),
+                      .w = rand_int(1, 9) };
+        shift_table *t = &d.shift;
+        int mag = it % 4 == 3 ? 6 : it % 4 == 2 ? 2 : 1;
+        t->n = rand_int(1, mag == 1 ? 9 : 12);   /* at most the (2 mag + 1)^2 distinct ones */
+        for (int j = 0; j < t->n; j++) {
+            int fresh;
+            do {   /* distinct displacements */
+                t->dh[j] = (int16_t)rand_int(-mag, mag);
+                t->dw[j] = (int16_t)rand_int(-mag, mag);
+                fresh = 1;
+                for (int k = 0; k < j; k++) fresh &= t->dh[k] != t->dh[j] || t->dw[k] != t->dw[j];
+            } while (!fresh);
+        }
+        t->alloc = rand_int(0, 2) == 0 ? SHIFT_INTERLEAVED : SHIFT_CONTIGUOUS;
+        int form = rand_int(0, 2);
+        if (t->alloc == SHIFT_INTERLEAVED) d.c = rand_int(t->n, 3 * t->n + 40);
+        else if (form == 1) { t->size = rand_int(1, 5); d.c = t->n * t->size + rand_int(0, 20); }
+        else if (form == 2) { t->div = rand_int(t->n, t->n + 4); d.c = rand_int(t->div, 4 * t->div + 30); }
+        else d.c = rand_int(t->n + 1, 5 * (t->n + 1) + 30);
+        if (d.kind == OP_SHIFTCONV) { d.oc = rand_int(1, 40); d.stride = rand_int(1, 2); }
+        test_desc(d);
+    }
+}
+
+/* Bad tables: one line each, naming what is wrong; text forms round trip. */
+static void test_table_rules(void) {
+    char err[ERRLEN], txt[SHIFT_TEXT];
+    static const struct { const char *t; int c; const char *want; } bad[] = {
+        { "1,0:0,1:1,0", 30, "given twice" }, { "c=10:1,0:0,1:-1,0", 20, "exceed" },
+        { "c/2:1,0:0,1:-1,0", 20, "exceed" }, { "1,0:0,1:-1,0:0,-1", 4, "no channels" },
+        { "i:1,0:0,1:-1,0", 2, "no channel" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        op_desc d = table_desc(OP_SHIFT, 1, 4, 4, bad[i].c, 0, 1, bad[i].t);
+        CHECK(op_check(&d, err, sizeof err) == -1 && strstr(err, bad[i].want) && !strchr(err, '\n'),
+              "table %s on %d channels: %s (want '%s')", bad[i].t, bad[i].c, err, bad[i].want);
+    }
+    static const char *const unparsable[] = { "", "6", "1,0:", "1,0;0,1", "x:1,0", "c/0:1,0", "c/-2:1,0", "1,99999",
+                                              "i/3:1,0", "1,0:0" };
+    for (size_t i = 0; i < sizeof unparsable / sizeof *unparsable; i++) {
+        op_desc d = { .kind = OP_SHIFT };
+        int r = shift_parse(unparsable[i], &d, err, sizeof err);
+        if (r == 0) { d.n = 1; d.h = d.w = 4; d.c = 30; r = op_check(&d, err, sizeof err); }
+        CHECK(r == -1, "'%s' refused", unparsable[i]);
+    }
+    op_desc d = { .kind = OP_SHIFT, .n = 1, .h = 4, .w = 4, .c = 30 };
+    d.shift.n = SHIFT_MAX_DIRS + 1;
+    CHECK(op_check(&d, err, sizeof err) == -1 && strstr(err, "displacements"), "too many: %s", err);
+    d = (op_desc){ .kind = OP_CONV, .n = 1, .h = 4, .w = 4, .c = 3, .oc = 4, .kh = 1, .kw = 1, .stride = 1 };
+    d.shift.n = 2;
+    CHECK(op_check(&d, err, sizeof err) == -1 && strstr(err, "no shift"), "conv with a table: %s", err);
+    /* a table that is a preset is named by it; texts round trip */
+    d = table_desc(OP_SHIFT, 1, 4, 4, 30, 0, 1, "1,0:0,-1:-1,0:0,1");
+    CHECK(op_check(&d, err, sizeof err) == 0 && d.conn == 4, "the 4C table is conn 4: %s", err);
+    d = table_desc(OP_SHIFT, 1, 4, 4, 30, 0, 1, "c/9:1,1:1,0:1,-1:0,-1:-1,-1:-1,0:-1,1:0,1");
+    CHECK(op_check(&d, err, sizeof err) == 0 && d.conn == 8, "the 8C table with its divisor is conn 8: %s", err);
+    static const char *const texts[] = { "4", "8", "c/12:0,1:0,-1:1,0:-1,0", "i:-1,-1:0,0:1,1", "c=3:7,0:0,-9", "2,0:0,2" };
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        d = table_desc(OP_SHIFT, 1, 4, 4, 40, 0, 1, texts[i]);
+        CHECK(op_check(&d, err, sizeof err) == 0, "%s: %s", texts[i], err);
+        shift_format(&d, txt, sizeof txt);
+        CHECK(strcmp(txt, texts[i]) == 0, "format %s gives %s", texts[i], txt);
+    }
+    /* channel lookups: ShiftViT c = 100: groups of 8, channels 32.. unmoved */
+    d = table_desc(OP_SHIFT, 1, 4, 4, 100, 0, 1, "c/12:0,1:0,-1:1,0:-1,0");
+    CHECK(op_check(&d, err, sizeof err) == 0 && shift_gs(&d) == 8 && shift_channel_dir(&d, 31) == 3 &&
+          shift_channel_dir(&d, 32) == -1 && shift_dir_channels(&d, -1) == 68, "ShiftViT groups");
+    d = table_desc(OP_SHIFT, 1, 4, 4, 10, 0, 1, "i:1,0:0,1:-1,0");
+    CHECK(op_check(&d, err, sizeof err) == 0 && shift_channel_dir(&d, 7) == 1 && shift_dir_channels(&d, 0) == 4 &&
+          shift_dir_channels(&d, 2) == 3 && shift_dir_channels(&d, -1) == 0, "interleaved channels");
 }
 
 /* ---- shapes ------------------------------------------------------------------------- */
@@ -666,6 +796,8 @@ int main(void) {
     test_level_info();
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) test_shape(&shapes[i]);
     for (size_t i = 0; i < sizeof grouped / sizeof *grouped; i++) test_shape_groups(&grouped[i].s, grouped[i].groups);
+    test_table_rules();
+    test_tables();
     for (int i = 0; i < 32 && run_names[i]; i++)
         printf("  %s%s%s: %d shapes checked\n", run_names[i], *run_levels[i] ? " at " : "", run_levels[i], run_counts[i]);
     /* Every registered kernel ran some shape: a table the registry does not reach, or an

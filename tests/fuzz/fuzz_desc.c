@@ -21,7 +21,8 @@ static int same(const op_desc *a, const op_desc *b) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 2) return 0;
     op_kind op = (op_kind)(data[0] % OP_COUNT);
-    int conn = data[1] & 1 ? 8 : 4, relu = (data[1] >> 1) & 1;
+    int relu = (data[1] >> 1) & 1;
+    op_desc sh = { .conn = data[1] & 1 ? 8 : 4 };
     char *s = malloc(size - 1);
     if (!s) return 0;
     memcpy(s, data + 2, size - 2);
@@ -29,9 +30,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     op_desc d, d2;
     char name[64], name2[64], canon[256], canon2[256], err[ERRLEN], err2[ERRLEN];
-    if (desc_parse(s, op, conn, relu, &d, name, sizeof name, err, sizeof err) == 0) {
+    if (desc_parse(s, op, &sh, relu, &d, name, sizeof name, err, sizeof err) == 0) {
         desc_format(&d, canon, sizeof canon);
-        if (desc_parse(canon, op, conn, relu, &d2, name2, sizeof name2, err2, sizeof err2)) {
+        if (desc_parse(canon, op, &sh, relu, &d2, name2, sizeof name2, err2, sizeof err2)) {
             fprintf(stderr, "'%s' parsed, but its canonical form '%s' does not: %s\n", s, canon, err2);
             abort();
         }
