@@ -38,6 +38,7 @@ logits resnet26 $TINY
 logits multi-shift-4c-50 $TINY
 logits flat-shift-8c-35 $TINY
 logits tests/fixtures/ir-torch.json   # depthwise and grouped conv, biased conv, shift, shiftconv, pools
+logits tests/fixtures/ir-shifts.json  # general shifts: partial, interleaved, 2-pixel, past the image
 
 # the state_dict names are the IR's: every weight of the IR and nothing else
 "$PY" tools/export_safetensors.py --arch multi-shift-8c-50 $TINY --list >"$tmp/list" 2>&1 && ok || bad "export --list"
@@ -57,9 +58,17 @@ for conn in (4, 8):
     assert torch.equal(ir_torch.shift_roll(x, g), ir_torch.shift_slice(x, g)), conn
     cl = x.contiguous(memory_format=torch.channels_last)
     assert torch.equal(ir_torch.shift_roll(cl, g), ir_torch.shift_slice(x, g)), conn
-g = [(0, 5, 2, -3), (5, 9, -1, 2), (9, 12, 0, -7), (12, 23, 0, 0)]   # any magnitude, shifted out entirely
+g = [(slice(0, 5), 2, -3), (slice(5, 9), -1, 2), (slice(9, 12), 0, -7), (slice(12, 23), 0, 0)]   # any magnitude, shifted out
 assert torch.equal(ir_torch.shift_roll(x, g), ir_torch.shift_slice(x, g))
 assert ir_torch.shift_slice(x, g)[:, 9:12].abs().sum() == 0
+for L in ({"displacements": [[-1, -1], [0, 0], [1, 1], [2, 0]], "allocation": "interleaved"},
+          {"displacements": [[0, 1], [0, -1], [1, 0], [-1, 0]], "group_div": 12},
+          {"displacements": [[3, 0], [0, 9]], "group_size": 4}):
+    g = ir_torch.shift_groups(dict(L, name="s"), 23)
+    assert torch.equal(ir_torch.shift_roll(x, g), ir_torch.shift_slice(x, g)), L
+g = ir_torch.shift_groups({"name": "s", "displacements": [[1, 0], [0, 0]], "allocation": "interleaved"}, 23)
+y = ir_torch.shift_slice(x, g)   # even channels move down, odd ones stay
+assert torch.equal(y[:, 0::2, 1:], x[:, 0::2, :-1]) and torch.equal(y[:, 1::2], x[:, 1::2])
 # 4C group 0 moves down: output row y reads input row y - 1, row 0 is zero
 y = ir_torch.shift_slice(x, ir_torch.shift_groups({"name": "s", "conn": 4}, 23))
 assert torch.equal(y[:, 0:4, 1:], x[:, 0:4, :-1]) and y[:, 0:4, 0].abs().sum() == 0

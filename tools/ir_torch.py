@@ -67,17 +67,28 @@ DISP = {4: [(1, 0), (0, -1), (-1, 0), (0, 1)],
         8: [(1, 1), (1, 0), (1, -1), (0, -1), (-1, -1), (-1, 0), (-1, 1), (0, 1)]}
 
 
+SHIFT_KEYS = {"conn", "displacements", "allocation", "group_size", "group_div"}
+
+
 def shift_groups(L, c):
-    """[(lo, hi, dh, dw)]: contiguous channel ranges covering [0, c) in order, each with its
-    displacement; the remainder (the centre group) is (0, 0)."""
+    """[(channels, dh, dw)]: the channels (a slice) of each direction, covering [0, c); the
+    presets and contiguous tables give ranges in order with the unmoved rest last as (0, 0),
+    an interleaved table (channel ch on direction ch mod n) strided slices (docs/networks.md
+    "The general shift"; shiftbench has checked the table)."""
     conn = L.get("conn")
-    if conn not in DISP:
-        raise IRError("layer %s: shift conn %r: expected 4 or 8" % (L["name"], conn))
-    gs = c // (conn + 1)
-    if gs == 0:
-        raise IRError("layer %s: shift of %d channels into %d groups" % (L["name"], c, conn + 1))
-    groups = [(g * gs, (g + 1) * gs, dh, dw) for g, (dh, dw) in enumerate(DISP[conn])]
-    return groups + [(conn * gs, c, 0, 0)]
+    disp = DISP.get(conn) if conn is not None else [tuple(d) for d in L.get("displacements") or []]
+    if not disp:
+        raise IRError("layer %s: shift conn %r: expected 4 or 8, or displacements" % (L["name"], conn))
+    n = len(disp)
+    if L.get("allocation", "contiguous") == "interleaved":
+        if c < n:
+            raise IRError("layer %s: %d channels for %d interleaved directions" % (L["name"], c, n))
+        return [(slice(j, c, n), dh, dw) for j, (dh, dw) in enumerate(disp)]
+    gs = L.get("group_size") or c // (L.get("group_div") or n + 1)
+    if gs == 0 or gs * n > c:
+        raise IRError("layer %s: shift of %d channels into %d groups of %d" % (L["name"], c, n, gs))
+    groups = [(slice(g * gs, (g + 1) * gs), dh, dw) for g, (dh, dw) in enumerate(disp)]
+    return groups + ([(slice(n * gs, c), 0, 0)] if n * gs < c else [])
 
 
 def _clear_rolled_in(r, dh, dw):
@@ -95,20 +106,24 @@ def _clear_rolled_in(r, dh, dw):
 
 
 def shift_roll(x, groups):
-    parts = torch.split(x, [hi - lo for lo, hi, _, _ in groups], dim=1)
-    out = [_clear_rolled_in(p.roll((dh, dw), (2, 3)), dh, dw) if (dh or dw) else p
-           for p, (_, _, dh, dw) in zip(parts, groups)]
-    return torch.cat(out, dim=1)
+    rolled = lambda p, dh, dw: _clear_rolled_in(p.roll((dh, dw), (2, 3)), dh, dw) if (dh or dw) else p  # noqa: E731
+    if any(s.step not in (None, 1) for s, _, _ in groups):   # interleaved: each direction's strided channels
+        out = torch.empty_like(x)
+        for s, dh, dw in groups:
+            out[:, s] = rolled(x[:, s], dh, dw)
+        return out
+    parts = torch.split(x, [s.stop - s.start for s, _, _ in groups], dim=1)
+    return torch.cat([rolled(p, dh, dw) for p, (_, dh, dw) in zip(parts, groups)], dim=1)
 
 
 def shift_slice(x, groups):
     out = torch.zeros_like(x)
     h, w = x.shape[2], x.shape[3]
-    for lo, hi, dh, dw in groups:
+    for s, dh, dw in groups:
         if abs(dh) >= h or abs(dw) >= w:
             continue   # the whole group shifted out: zeros
-        out[:, lo:hi, max(dh, 0):h + min(dh, 0), max(dw, 0):w + min(dw, 0)] = \
-            x[:, lo:hi, max(-dh, 0):h - max(dh, 0), max(-dw, 0):w - max(dw, 0)]
+        out[:, s, max(dh, 0):h + min(dh, 0), max(dw, 0):w + min(dw, 0)] = \
+            x[:, s, max(-dh, 0):h - max(dh, 0), max(-dw, 0):w - max(dw, 0)]
     return out
 
 
@@ -166,8 +181,8 @@ def _add(net, L, c):
 
 OPS = {   # op: (attributes, builder)
     "conv": ({"out_channels", "kernel", "stride", "pad", "groups", "bn"}, _conv),
-    "shiftconv": ({"out_channels", "stride", "conn", "bn"}, lambda net, L, c: _conv(net, L, c, shift=True)),
-    "shift": ({"conn"}, _shift),
+    "shiftconv": ({"out_channels", "stride", "bn"} | SHIFT_KEYS, lambda net, L, c: _conv(net, L, c, shift=True)),
+    "shift": (SHIFT_KEYS, _shift),
     "maxpool": ({"kernel", "stride", "pad"}, _pool(F.max_pool2d)),
     "avgpool": ({"kernel", "stride", "pad"}, _pool(F.avg_pool2d)),
     "gap": (set(), lambda net, L, c: ((lambda x: F.adaptive_avg_pool2d(x, 1)), c)),
