@@ -58,13 +58,15 @@ for impl in ref own openblas onednn xnnpack; do
     $SB net tests/fixtures/ir-shifts.json $RUN --impl $impl -o "$tmp/shifts-$impl.json" --output "$tmp/shifts-$impl.npy" >/dev/null 2>&1 ||
         bad "net --impl $impl on general shifts"
 done
+$SB net tests/fixtures/ir-shifts.json $RUN --impl own --fuse block -o "$tmp/shifts-block.json" --output "$tmp/shifts-block.npy" \
+    >/dev/null 2>&1 || bad "net --fuse block on general shifts"
 python3 - "$tmp" <<'PY' && ok || bad "general shifts: an implementation's logits differ from ref's"
 import struct, sys
 def load(p):
     b = open(p, "rb").read(); hl = struct.unpack("<H", b[8:10])[0]; d = b[10 + hl:]
     return struct.unpack("<%df" % (len(d) // 4), d)
 ref = load(sys.argv[1] + "/shifts-ref.npy")
-for impl in ("own", "openblas", "onednn", "xnnpack"):
+for impl in ("own", "openblas", "onednn", "xnnpack", "block"):
     got = load(sys.argv[1] + "/shifts-%s.npy" % impl)
     assert len(got) == len(ref) == 10 and max(abs(a - b) for a, b in zip(got, ref)) < 1e-5, impl
 PY

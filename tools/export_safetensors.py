@@ -140,6 +140,32 @@ def compare(a_path, b_path, rtol):
     return 0
 
 
+def user_model(torchvision_name, factory, classes=None):
+    """--torchvision NAME (random init) or --factory MOD:FUNC (shared with tools/import_torch.py)."""
+    if torchvision_name:
+        try:
+            import torchvision
+        except ImportError:
+            sys.exit("--torchvision needs torchvision: apt-get install python3-torchvision")
+        return getattr(torchvision.models, torchvision_name)(weights=None, num_classes=classes or 1000)
+    mod, _, fn = factory.partition(":")
+    sys.path.insert(0, os.getcwd())
+    return getattr(importlib.import_module(mod), fn or "model")()
+
+
+def load_state_dict(model, path):
+    """Trained weights: a state_dict, or a checkpoint holding one ('state_dict', 'model');
+    DataParallel's 'module.' prefix stripped."""
+    import torch
+    sd = torch.load(path, map_location="cpu")
+    if isinstance(sd, dict) and not any(torch.is_tensor(v) for v in sd.values()):
+        sd = sd.get("state_dict") or sd.get("model") or sd
+    if hasattr(sd, "state_dict"):
+        sd = sd.state_dict()
+    sd = {(n[7:] if n.startswith("module.") else n): v for n, v in sd.items()}
+    model.load_state_dict(sd, strict=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 1)[1])
@@ -159,6 +185,8 @@ def main():
     ap.add_argument("--dtype", choices=["F32", "F16", "BF16"], default="F32", help="how floats are stored")
     ap.add_argument("--no-random-bn", action="store_true", help="keep PyTorch's BN init (mean 0, var 1, gamma 1, beta 0)")
     ap.add_argument("--list", action="store_true", help="print the state_dict names and shapes, write nothing")
+    ap.add_argument("--ir", metavar="FILE.json", help="the model's IR from tools/import_torch.py: leave out the "
+                    "tensors of its shift layers (a shift written as a one-hot conv, whose table the IR holds)")
     ap.add_argument("--compare", nargs=2, metavar=("GOT.npy", "WANT.npy"),
                     help="compare two logits files (no torch needed); exit 1 above --rtol")
     ap.add_argument("--rtol", type=float, default=1e-4, help="for --compare: max |a - b| / max |b| (default 1e-4)")
@@ -188,27 +216,13 @@ def main():
         except ir_torch.IRError as e:
             sys.exit("export_safetensors.py: %s" % e)
         res = model.input_shape[1]
-    elif a.torchvision:
-        try:
-            import torchvision
-        except ImportError:
-            sys.exit("--torchvision needs torchvision: apt-get install python3-torchvision")
-        model = getattr(torchvision.models, a.torchvision)(weights=None, num_classes=a.classes or 1000)
     else:
-        mod, _, fn = a.factory.partition(":")
-        sys.path.insert(0, os.getcwd())
-        model = getattr(importlib.import_module(mod), fn or "model")()
+        model = user_model(a.torchvision, a.factory, a.classes)
     res = res or 224
     model.eval()
 
     if a.state_dict:
-        sd = torch.load(a.state_dict, map_location="cpu")
-        if isinstance(sd, dict) and not any(torch.is_tensor(v) for v in sd.values()):
-            sd = sd.get("state_dict") or sd.get("model") or sd
-        if hasattr(sd, "state_dict"):
-            sd = sd.state_dict()
-        sd = {(n[7:] if n.startswith("module.") else n): v for n, v in sd.items()}
-        model.load_state_dict(sd, strict=True)
+        load_state_dict(model, a.state_dict)
     elif not a.no_random_bn:
         g = torch.Generator().manual_seed(a.seed + 1)
         for mod in model.modules():
@@ -220,6 +234,10 @@ def main():
                 mod.bias.data.copy_(torch.rand(c, generator=g) * 0.4 - 0.2)
 
     tensors = list(model.state_dict().items())
+    if a.ir:
+        with open(a.ir) as f:
+            shifts = {L.get("name") for L in json.load(f).get("layers", []) if L.get("op") == "shift"}
+        tensors = [(n, t) for n, t in tensors if n.rsplit(".", 1)[0] not in shifts]
     if a.list:
         for n, t in tensors:
             print("%-45s %s" % (n, list(t.shape)))
