@@ -22,8 +22,10 @@ results have the pass only.
 
 Threads: OMP_NUM_THREADS and MKL_NUM_THREADS are set to --threads before torch is imported
 and torch.set_num_threads(--threads) after (set_num_threads alone leaves libgomp's other
-threads spinning). CPU time / wall time of the timed passes (os.times: the process, all
-threads) says whether PyTorch used the threads asked for: printed, and in the context.
+threads spinning). CPU time / wall time of the timed passes (time.process_time: the process, all
+threads) says whether PyTorch used the threads asked for: printed, and in the context
+(context.torch_threads_check, with each pass's CPU time: on a loaded machine, at one thread,
+a figure the waiting does not inflate).
 
 Needs Debian's python3-torch (`make deps-torch`) in the interpreter that runs it; the
 python3 first on PATH may be another (pyenv) without it: then run /usr/bin/python3.
@@ -252,15 +254,16 @@ def build(torch, model, mode, fmt, shift, x):
 
 def time_passes(torch, m, x, a):
     with torch.no_grad():
-        samples, total = [], 0.0
+        samples, cpus, total = [], [], 0.0
         t0, c0 = time.perf_counter(), time.process_time()   # CPU time of every thread of the process
         while len(samples) < a.max_reps and (len(samples) < a.min_reps or total < a.min_time):
-            p0 = time.perf_counter()
+            p0, q0 = time.perf_counter(), time.process_time()
             m(x)
             samples.append(time.perf_counter() - p0)
+            cpus.append(time.process_time() - q0)
             total = time.perf_counter() - t0
         cpu = time.process_time() - c0
-    return samples, cpu, total
+    return samples, cpus, cpu, total
 
 
 def layer_passes(torch, m, x, net, reps):
@@ -336,9 +339,11 @@ def run_one(torch, model, net, a, mode, fmt, shift, impl, x, ref):
             if not got.get(L["name"]):
                 raise Fail("%s %s: the profiler saw no events of layer %s" % (net.name, impl, L["name"]), 1)
             records.append(record(base, impl, info, cost, got[L["name"]]))
-    samples, cpu, wall = time_passes(torch, m, xi, a)
+    samples, cpus, cpu, wall = time_passes(torch, m, xi, a)
     ratio, verdict, say = thread_verdict(a.threads, cpu, wall)
-    check = {"asked": a.threads, "cpu_s": cpu, "wall_s": wall, "cpu_per_wall": ratio, "verdict": verdict}
+    cs = sorted(cpus)
+    check = {"asked": a.threads, "cpu_s": cpu, "wall_s": wall, "cpu_per_wall": ratio, "verdict": verdict,
+             "pass_cpu_median_s": quantile(cs, 0.5), "pass_cpu_p10_s": quantile(cs, 0.1), "pass_cpu_p90_s": quantile(cs, 0.9)}
     c = net.cost
     pass_cost = {k: c[k] for k in ("params", "macs", "flops", "bytes", "exec_macs", "exec_flops") if k in c}
     network = {k: c[k] for k in ("name", "family", "description", "params", "macs", "flops", "bytes") if k in c}
@@ -350,8 +355,8 @@ def run_one(torch, model, net, a, mode, fmt, shift, impl, x, ref):
            "context": context(torch, net, a, impl, mode, fmt, shift, warmup, check, err),
            "network": network, "pass": record({"name": net.name}, impl, info, pass_cost, samples), "records": records}
     st = doc["pass"]["stats"]
-    print("%-22s %-24s whole pass median %.3f ms (p10 %.3f, p90 %.3f, %d passes); %s" %
-          (net.name, impl, st["median"] * 1e3, st["p10"] * 1e3, st["p90"] * 1e3, st["n"], say),
+    print("%-22s %-24s whole pass median %.3f ms (p10 %.3f, p90 %.3f, %d passes; CPU time %.3f ms); %s" %
+          (net.name, impl, st["median"] * 1e3, st["p10"] * 1e3, st["p90"] * 1e3, st["n"], check["pass_cpu_median_s"] * 1e3, say),
           file=sys.stderr if a.out == "-" else sys.stdout)
     return doc
 
