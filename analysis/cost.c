@@ -76,7 +76,7 @@ int op_cost(const op_desc *d, cost *c) {
         in *= 2;
         break;
     case OP_RELU:
-        c->flops = out;                   /* one compare per element */
+        c->flops = d->relu_max ? 2 * out : out;   /* one compare per element (ReLU6: two) */
         break;
     case OP_MAXPOOL:
         if (MUL(out, (uint64_t)d->kh * (uint64_t)d->kw - 1, &c->flops)) return -1;   /* compares */

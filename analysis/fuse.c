@@ -54,6 +54,7 @@ int fuse_plan(const network *net, const fuse_caps *caps, fuse_step *out) {
         if ((k == OP_CONV || k == OP_ADD || k == OP_FC) && fusable_next(net, cons, i, OP_RELU)) {
             s.fused[s.nfused++] = i + 1;   /* a ReLU in the producer's epilogue */
             s.d.relu = 1;
+            s.d.relu_max = net->layers[i + 1].d.relu_max;   /* ReLU6 too */
             i++;
         } else if (caps->residual != FUSE_ADD_APART && k == OP_CONV && A && A->d.kind == OP_ADD &&
                    cons[net->layers[i].out] == 1 && (A->in == net->layers[i].out) != (A->in2 == net->layers[i].out)) {

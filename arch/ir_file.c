@@ -19,7 +19,7 @@
 #define MAX_LAYERS 1000000
 
 /* The attributes each op takes in the file; the rest of op_desc is inferred. */
-enum { A_OC = 1, A_KERNEL = 2, A_STRIDE = 4, A_PAD = 8, A_GROUPS = 16, A_CONN = 32, A_BN = 64, A_TABLE = 128 };
+enum { A_OC = 1, A_KERNEL = 2, A_STRIDE = 4, A_PAD = 8, A_GROUPS = 16, A_CONN = 32, A_BN = 64, A_TABLE = 128, A_MAX = 256 };
 static int op_attrs(op_kind k) {
     switch (k) {
     case OP_CONV: return A_OC | A_KERNEL | A_STRIDE | A_PAD | A_GROUPS | A_BN;
@@ -27,13 +27,14 @@ static int op_attrs(op_kind k) {
     case OP_SHIFT: return A_CONN | A_TABLE;
     case OP_MAXPOOL: case OP_AVGPOOL: return A_KERNEL | A_STRIDE | A_PAD;
     case OP_FC: return A_OC;
+    case OP_RELU: return A_MAX;
     default: return 0;
     }
 }
 static const struct { int bit; const char *key; } ATTR_KEYS[] = {
     { A_OC, "out_channels" }, { A_KERNEL, "kernel" }, { A_STRIDE, "stride" }, { A_PAD, "pad" },
     { A_GROUPS, "groups" }, { A_CONN, "conn" }, { A_TABLE, "displacements" }, { A_TABLE, "allocation" },
-    { A_TABLE, "group_size" }, { A_TABLE, "group_div" }, { A_BN, "bn" },
+    { A_TABLE, "group_size" }, { A_TABLE, "group_div" }, { A_BN, "bn" }, { A_MAX, "max" },
 };
 static const char *const ALLOCATIONS[] = { [SHIFT_CONTIGUOUS] = "contiguous", [SHIFT_INTERLEAVED] = "interleaved" };
 #define NATTR (int)(sizeof ATTR_KEYS / sizeof *ATTR_KEYS)
@@ -90,6 +91,7 @@ json_t *ir_document(const network *net) {
         if ((a & A_CONN) && d->conn) json_object_set_new(l, "conn", json_integer(d->conn));
         if ((a & A_TABLE) && !d->conn) write_table(l, &d->shift);
         if ((a & A_BN) && L->bn[0]) json_object_set_new(l, "bn", json_string(L->bn));
+        if ((a & A_MAX) && d->relu_max) json_object_set_new(l, "max", json_integer(d->relu_max));
         json_object_set_new(l, "stage", json_integer(L->stage));
         if (L->block >= 0) json_object_set_new(l, "block", json_string(net->blocks[L->block].name));
         json_object_set_new(l, "shape", shape4(d->n, d->oh, d->ow, d->oc));
@@ -349,6 +351,9 @@ static int read_layer(reader *r, json_t *l, int idx, int nstages, json_t *blocks
     if ((attrs & A_CONN) && !d.conn && !d.shift.n)
         return fail_at(r, "name", name, "layers[%d] (%s): %s needs \"conn\" (4 or 8) or \"displacements\"", idx, name,
                        opname);
+    if (json_object_get(l, "max") && get_int(l, "max", 1, 1000000, &d.relu_max))
+        return fail_at(r, "name", name, "layers[%d] (%s): \"max\" (ReLU's upper clamp, 6 for ReLU6) must be an "
+                       "integer 1 to 1000000", idx, name);
     json_t *bnv = json_object_get(l, "bn");
     if (bnv && bad_name(json_string_value(bnv)))
         return fail_at(r, "name", name, "layers[%d] (%s): \"bn\" must be a module name", idx, name);

@@ -280,6 +280,7 @@ int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, s
             int out = net->layers[fuse_step_last(s)].out;
             op_desc fd = s->d;
             fd.relu = s->add_relu >= 0;
+            fd.relu_max = s->add_relu >= 0 ? net->layers[s->add_relu].d.relu_max : 0;
             const kernel_impl *own = kernel_find(s->d.kind, "own");
             kernel fk = { 0 };
             int can = own && own->residual &&
@@ -294,6 +295,7 @@ int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, s
             sa->out = out;
             op_desc ad = A->d;
             ad.relu = s->add_relu >= 0;
+            ad.relu_max = fd.relu_max;
             int fused = can && s->add_mode == FUSE_ADD_INSIDE;
             if (s->add_mode == FUSE_ADD_TIMED) {
                 rc = pick_best(sa, &ad, BUF(sa->in), BUF(sa->in2), BUF(sa->out), o->best_time, &t_add, why, sizeof why);

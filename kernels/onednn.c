@@ -133,13 +133,22 @@ static dnnl_primitive_desc_t make_pd(dn_state *st, const_dnnl_op_desc_t od,
     return pd;
 }
 
-/* Attributes with an optional ReLU post-op; NULL attr (*attr stays NULL) when relu == 0. */
-static dnnl_status_t relu_attr(int relu, dnnl_primitive_attr_t *attr) {
+/* ReLU as oneDNN's eltwise: relu, or clip to [0, relu_max] for ReLU6. */
+static dnnl_alg_kind_t relu_alg(const op_desc *d, float *alpha, float *beta) {
+    *alpha = 0.0f;
+    *beta = d->relu_max > 0 ? (float)d->relu_max : 0.0f;
+    return d->relu_max > 0 ? dnnl_eltwise_clip : dnnl_eltwise_relu;
+}
+
+/* Attributes with an optional ReLU post-op; NULL attr (*attr stays NULL) without one. */
+static dnnl_status_t relu_attr(const op_desc *d, dnnl_primitive_attr_t *attr) {
     *attr = NULL;
-    if (!relu) return dnnl_success;
+    if (!d->relu) return dnnl_success;
     dnnl_post_ops_t po = NULL;
+    float alpha, beta;
+    dnnl_alg_kind_t alg = relu_alg(d, &alpha, &beta);
     dnnl_status_t s = dnnl_post_ops_create(&po);
-    if (s == dnnl_success) s = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
+    if (s == dnnl_success) s = dnnl_post_ops_append_eltwise(po, 1.0f, alg, alpha, beta);
     if (s == dnnl_success) s = dnnl_primitive_attr_create(attr);
     if (s == dnnl_success) s = dnnl_primitive_attr_set_post_ops(*attr, po);
     if (po) dnnl_post_ops_destroy(po);
@@ -217,7 +226,7 @@ static void *finish_weighted(dn_state *st, const_dnnl_op_desc_t od, const char *
                              dnnl_format_tag_t wtag, const float *weight, const float *bias, char *err, size_t errlen) {
     const op_desc *d = &st->d;
     dnnl_primitive_attr_t attr;
-    TRY(relu_attr(d->relu, &attr), "ReLU post-op");
+    TRY(relu_attr(d, &attr), "ReLU post-op");
     dnnl_status_t s;
     dnnl_primitive_desc_t pd = make_pd(st, od, attr, &s);
     if (attr) dnnl_primitive_attr_destroy(attr);
@@ -381,7 +390,7 @@ static void *add_create(const op_desc *d, const float *w, const float *b, char *
     dnnl_binary_desc_t bd;
     TRY(dnnl_binary_desc_init(&bd, dnnl_binary_add, &md, &md, &md), "binary descriptor");
     dnnl_primitive_attr_t attr;
-    TRY(relu_attr(d->relu, &attr), "ReLU post-op");
+    TRY(relu_attr(d, &attr), "ReLU post-op");
     dnnl_status_t s;
     dnnl_primitive_desc_t pd = make_pd(st, &bd, attr, &s);
     if (attr) dnnl_primitive_attr_destroy(attr);
@@ -403,7 +412,9 @@ static void *relu_create(const op_desc *d, const float *w, const float *b, char 
     dnnl_memory_desc_t md;
     md_nhwc(&md, d->n, d->c, d->h, d->w);
     dnnl_eltwise_desc_t ed;
-    TRY(dnnl_eltwise_forward_desc_init(&ed, dnnl_forward_inference, dnnl_eltwise_relu, &md, 0.0f, 0.0f),
+    float alpha, beta;
+    dnnl_alg_kind_t alg = relu_alg(d, &alpha, &beta);
+    TRY(dnnl_eltwise_forward_desc_init(&ed, dnnl_forward_inference, alg, &md, alpha, beta),
         "eltwise descriptor");
     dnnl_status_t s;
     dnnl_primitive_desc_t pd = make_pd(st, &ed, NULL, &s);
@@ -441,7 +452,7 @@ const kernel_impl onednn_kernels[] = {
     ENTRY(OP_GAP, "oneDNN average pooling over the whole image (NHWC)", gap_create),
     ENTRY(OP_FC, "oneDNN inner product (n x c, bias, fused ReLU)", fc_create),
     ENTRY(OP_ADD, "oneDNN binary add (NHWC, fused ReLU)", add_create),
-    ENTRY(OP_RELU, "oneDNN eltwise ReLU (NHWC)", relu_create),
+    ENTRY(OP_RELU, "oneDNN eltwise ReLU, ReLU6 as clip (NHWC)", relu_create),
     VARIANT(OP_SHIFT, "onednn-dw", "onednn", "shift as oneDNN depthwise 3x3 conv with one-hot weights (NHWC)",
             shift_dw_create),
     VARIANT(OP_SHIFTCONV, "onednn-masked3x3", "", "shift + 1x1 as a oneDNN dense 3x3 conv, zero but at each channel's shift tap",

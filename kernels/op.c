@@ -1,5 +1,6 @@
 /* Op names, shape inference with PyTorch floor rules, element counts, shift groups. */
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -12,6 +13,8 @@ static const char *const names[OP_COUNT] = {
     [OP_ADD] = "add", [OP_RELU] = "relu", [OP_MAXPOOL] = "maxpool",
     [OP_AVGPOOL] = "avgpool", [OP_GAP] = "gap", [OP_FC] = "fc",
 };
+
+float op_relu_hi(const op_desc *d) { return d->relu_max > 0 ? (float)d->relu_max : INFINITY; }
 
 const char *op_name(op_kind k) {
     return (unsigned)k < OP_COUNT ? names[k] : "?";
@@ -221,6 +224,10 @@ int op_check(op_desc *d, char *err, size_t errlen) {
     int takes_relu = d->kind == OP_CONV || d->kind == OP_SHIFTCONV || d->kind == OP_ADD ||
                      d->kind == OP_FC || d->kind == OP_RELU;
     if (d->relu && !takes_relu) return set_err(err, errlen, "%s has no fused ReLU", nm);
+    if (d->relu_max < 0 || d->relu_max > 1000000)
+        return set_err(err, errlen, "relu_max %d must be 0 (none) to 1000000", d->relu_max);
+    if (d->relu_max && !d->relu && d->kind != OP_RELU)
+        return set_err(err, errlen, "%s: relu_max without a ReLU", nm);
     if (d->kind != OP_CONV && d->groups != 0 && d->groups != 1)
         return set_err(err, errlen, "%s takes no groups, got %d", nm, d->groups);
     if (d->kind != OP_SHIFT && d->kind != OP_SHIFTCONV && (d->conn != 0 || d->shift.n != 0))

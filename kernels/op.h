@@ -11,7 +11,7 @@ typedef enum {
     OP_SHIFT,     /* shift by a displacement table (docs/networks.md), zero border, c == oc */
     OP_SHIFTCONV, /* shift followed by a 1x1 conv with stride: the shifted tensor never exists */
     OP_ADD,       /* out = in + in2 (residual) */
-    OP_RELU,      /* out = max(in, 0) */
+    OP_RELU,      /* out = max(in, 0), or min(max(in, 0), relu_max) (ReLU6: relu_max 6) */
     OP_MAXPOOL,   /* kh x kw window, stride, pad (padding never wins) */
     OP_AVGPOOL,   /* kh x kw window, stride, pad = 0 */
     OP_GAP,       /* global average pool: oh = ow = 1 */
@@ -47,7 +47,12 @@ typedef struct {
     shift_table shift;       /* shift, shiftconv: the table (op_check fills a preset's in) */
     int groups;              /* conv: c and oc split into groups (0 = 1); groups = c = oc: depthwise */
     int relu;                /* conv, shiftconv, add, fc: ReLU applied to the output */
+    int relu_max;            /* with relu, and relu layers: the output also clamped to at most this
+                                (6: ReLU6, torchvision's MobileNetV2); 0 = no upper bound */
 } op_desc;
+
+/* The upper clamp of a ReLU (fused or a relu layer): relu_max, or INFINITY when 0. */
+float op_relu_hi(const op_desc *d);
 
 const char *op_name(op_kind k);          /* "conv", "shift", ... */
 int op_from_name(const char *s);         /* -1 when unknown */

@@ -90,12 +90,13 @@ static void *blas_create(const op_desc *dd, const float *w, const float *b, char
 /* Bias and ReLU on output rows [m0, m1). */
 static void epilogue(const blas_state *s, float *out, long m0, long m1) {
     int oc = s->d.oc, relu = s->d.relu;
+    float hi = op_relu_hi(&s->d);
     #pragma omp parallel for schedule(static) if ((m1 - m0) * oc > 65536)
     for (long m = m0; m < m1; m++) {
         float *r = out + (size_t)m * oc;
         for (int o = 0; o < oc; o++) {
             float v = r[o] + s->bias[o];
-            r[o] = relu && v < 0.0f ? 0.0f : v;
+            r[o] = !relu ? v : v < 0.0f ? 0.0f : v > hi ? hi : v;
         }
     }
 }
@@ -206,8 +207,10 @@ static void shifted_run(const blas_state *s, const float *in, float *out) {
                 if (save) group_block(s, in, out, b, ya, yb, g, save);
                 else group_rows(s, in, out, b, ya, yb, g);
             }
-            if (d->relu)
-                for (size_t i = 0; i < n; i++) o[i] = o[i] < 0.0f ? 0.0f : o[i];
+            if (d->relu) {
+                float hi = op_relu_hi(d);
+                for (size_t i = 0; i < n; i++) o[i] = o[i] < 0.0f ? 0.0f : o[i] > hi ? hi : o[i];
+            }
         }
         free(save);
     }

@@ -62,7 +62,7 @@ static void add_rows(void *p, const float *in, const float *in2, float *out, int
     {
         long i0, i1;
         ew_range(n, &i0, &i1);
-        s->uk->add(in + i0, in2 + i0, out + i0, i1 - i0, s->d.relu);
+        s->uk->add(in + i0, in2 + i0, out + i0, i1 - i0, s->d.relu, op_relu_hi(&s->d));
     }
 }
 
@@ -75,7 +75,7 @@ static void relu_rows(void *p, const float *in, const float *in2, float *out, in
     {
         long i0, i1;
         ew_range(n, &i0, &i1);
-        s->uk->relu(in + i0, out + i0, i1 - i0);
+        s->uk->relu(in + i0, out + i0, i1 - i0, op_relu_hi(&s->d));
     }
 }
 

@@ -297,6 +297,7 @@ static void run_pixels(const gemm_state *s, const float *in, const float *in2, f
                 int k1 = k0 + KC < K ? k0 + KC : K;
                 own_gemm_tile tl = { .glo = s->glo, .ghi = s->ghi, .ng = s->ng, .k0 = k0, .k1 = k1,
                             .ldc = (size_t)d->oc, .relu = d->relu && k1 == K,
+                            .relu_max = (float)d->relu_max,
                             .step = (size_t)s->stride * d->c, .koff = s->koff };
                 for (int pn = p0; pn < p1; pn++) {
                     tl.w = s->wp + (size_t)pn * K * NR;

@@ -36,6 +36,7 @@ typedef struct {
     size_t ldc;
     int nc;                    /* valid output columns, 1..nr (the rest are not read or written) */
     int relu;                  /* max(0, .) before the store */
+    float relu_max;            /* with relu: then min(relu_max, .) when > 0 (ReLU6: 6) */
     const float *res;          /* residual rows (ldc) added before the ReLU, or NULL */
     /* Prefetching kernels: one cache line from pf per k step, then the rest of npf lines
      * (none when npf is at most the k steps). Not dereferenced: any address will do. */

@@ -125,6 +125,13 @@ GEMM_AI void gemm_body(const own_gemm_tile *t, const int mr, const int pf_on, co
         for (int r = 0; r < mr; r++)
             #pragma GCC unroll 8
             for (int v = 0; v < GEMM_NV; v++) acc[r][v] = vf_max(acc[r][v], z);
+        if (t->relu_max > 0) {
+            vf h = vf_set1(t->relu_max);
+            #pragma GCC unroll 8
+            for (int r = 0; r < mr; r++)
+                #pragma GCC unroll 8
+                for (int v = 0; v < GEMM_NV; v++) acc[r][v] = vf_min(acc[r][v], h);
+        }
     }
     if (nc == GEMM_NR) gemm_put(acc, t->out, t->ldc, mr, GEMM_NR);
     else gemm_put(acc, t->out, t->ldc, mr, nc);

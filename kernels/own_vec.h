@@ -17,9 +17,11 @@ typedef struct {
     void (*pool_row)(const op_desc *d, const float *in, float *out, int b, int oy);
     /* Global average pool of image b, channels [c0, c1). */
     void (*gap)(const op_desc *d, const float *in, float *out, int b, int c0, int c1);
-    /* out[i] = in[i] + in2[i] (then max(0, .) when relu), i in [0, n). */
-    void (*add)(const float *in, const float *in2, float *out, long n, int relu);
-    void (*relu)(const float *in, float *out, long n);
+    /* out[i] = in[i] + in2[i] (then max(0, .) when relu, and min(hi, .) below INFINITY),
+     * i in [0, n). */
+    void (*add)(const float *in, const float *in2, float *out, long n, int relu, float hi);
+    /* ReLU, and min(hi, .) when hi is below INFINITY (ReLU6: hi 6). */
+    void (*relu)(const float *in, float *out, long n, float hi);
     /* A plain copy loop of n floats, streaming stores when stream (dst aligned): the bound
      * of any kernel that stores vectors at this level (ratios P1 times it beside memcpy). */
     void (*copy)(float *dst, const float *src, long n, int stream);

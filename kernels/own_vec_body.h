@@ -74,22 +74,34 @@ static void gap(const op_desc *d, const float *in, float *out, int b, int c0, in
     if (ch < c1) gap_block(d, img, o, ch, c1 - ch);
 }
 
-static void add(const float *in, const float *in2, float *out, long n, int with_relu) {
+static void relu(const float *in, float *out, long n, float hi) {
     long i = 0;
-    if (with_relu)
+    vf h = vf_set1(hi);
+    if (hi < INFINITY)
+        for (; i + VF_N <= n; i += VF_N) vf_storeu(out + i, vf_min(vf_max(vf_loadu(in + i), vf_zero()), h));
+    else
+        for (; i + VF_N <= n; i += VF_N) vf_storeu(out + i, vf_max(vf_loadu(in + i), vf_zero()));
+    if (i < n) {
+        vf v = vf_max(vf_load_tail(in + i, (int)(n - i)), vf_zero());
+        vf_store_tail(out + i, hi < INFINITY ? vf_min(v, h) : v, (int)(n - i));
+    }
+}
+
+static void add(const float *in, const float *in2, float *out, long n, int with_relu, float hi) {
+    long i = 0;
+    if (with_relu && hi < INFINITY)   /* ReLU6 */
+        for (; i + VF_N <= n; i += VF_N)
+            vf_storeu(out + i, vf_min(vf_max(vf_add(vf_loadu(in + i), vf_loadu(in2 + i)), vf_zero()), vf_set1(hi)));
+    else if (with_relu)
         for (; i + VF_N <= n; i += VF_N) vf_storeu(out + i, vf_max(vf_add(vf_loadu(in + i), vf_loadu(in2 + i)), vf_zero()));
     else
         for (; i + VF_N <= n; i += VF_N) vf_storeu(out + i, vf_add(vf_loadu(in + i), vf_loadu(in2 + i)));
     if (i < n) {
         vf v = vf_add(vf_load_tail(in + i, (int)(n - i)), vf_load_tail(in2 + i, (int)(n - i)));
-        vf_store_tail(out + i, with_relu ? vf_max(v, vf_zero()) : v, (int)(n - i));
+        if (with_relu) v = vf_max(v, vf_zero());
+        if (with_relu && hi < INFINITY) v = vf_min(v, vf_set1(hi));
+        vf_store_tail(out + i, v, (int)(n - i));
     }
-}
-
-static void relu(const float *in, float *out, long n) {
-    long i = 0;
-    for (; i + VF_N <= n; i += VF_N) vf_storeu(out + i, vf_max(vf_loadu(in + i), vf_zero()));
-    if (i < n) vf_store_tail(out + i, vf_max(vf_load_tail(in + i, (int)(n - i)), vf_zero()), (int)(n - i));
 }
 
 static void copy(float *dst, const float *src, long n, int stream) {

@@ -40,7 +40,12 @@ static void *ref_create(const op_desc *dd, const float *w, const float *b, char 
     return s;
 }
 
-static float relu_if(float v, int relu) { return relu && v < 0.0f ? 0.0f : v; }
+/* ReLU (and ReLU6's upper clamp) when the op fuses one. */
+static float relu_if(float v, const op_desc *d) {
+    if (!d->relu && d->kind != OP_RELU) return v;
+    float hi = op_relu_hi(d);
+    return v < 0.0f ? 0.0f : v > hi ? hi : v;
+}
 
 /* Input element (b, y, x, ch), zero outside the image. */
 static float at(const op_desc *d, const float *in, int b, int y, int x, int ch) {
@@ -80,7 +85,7 @@ static void ref_conv(void *p, const float *in, const float *in2, float *out) {
                                 acc += s->w[(((size_t)o * cg + ci) * d->kh + ky) * d->kw + kx] *
                                        at(d, in, b, oy * d->stride - d->pad + ky, ox * d->stride - d->pad + kx,
                                           g * cg + ci);
-                    out_at(d, out, b, oy, ox)[o] = relu_if(acc, d->relu);
+                    out_at(d, out, b, oy, ox)[o] = relu_if(acc, d);
                 }
 }
 
@@ -103,19 +108,19 @@ static void ref_shiftconv(void *p, const float *in, const float *in2, float *out
                     for (int ci = 0; ci < d->c; ci++)
                         acc += s->w[(size_t)o * d->c + ci] *
                                at(d, s->shifted, b, oy * d->stride, ox * d->stride, ci);
-                    out_at(d, out, b, oy, ox)[o] = relu_if(acc, d->relu);
+                    out_at(d, out, b, oy, ox)[o] = relu_if(acc, d);
                 }
 }
 
 static void ref_add(void *p, const float *in, const float *in2, float *out) {
     const ref_state *s = p;
-    for (size_t i = 0, n = op_in_count(&s->d); i < n; i++) out[i] = relu_if(in[i] + in2[i], s->d.relu);
+    for (size_t i = 0, n = op_in_count(&s->d); i < n; i++) out[i] = relu_if(in[i] + in2[i], &s->d);
 }
 
 static void ref_relu(void *p, const float *in, const float *in2, float *out) {
     (void)in2;
     const ref_state *s = p;
-    for (size_t i = 0, n = op_in_count(&s->d); i < n; i++) out[i] = relu_if(in[i], 1);
+    for (size_t i = 0, n = op_in_count(&s->d); i < n; i++) out[i] = relu_if(in[i], &s->d);
 }
 
 /* Padding never wins: padded positions are skipped, not read as zero or -inf. */
@@ -172,7 +177,7 @@ static void ref_fc(void *p, const float *in, const float *in2, float *out) {
         for (int o = 0; o < d->oc; o++) {
             float acc = s->b[o];
             for (int ci = 0; ci < d->c; ci++) acc += s->w[(size_t)o * d->c + ci] * in[(size_t)b * d->c + ci];
-            out[(size_t)b * d->oc + o] = relu_if(acc, d->relu);
+            out[(size_t)b * d->oc + o] = relu_if(acc, d);
         }
 }
 
@@ -183,7 +188,7 @@ const kernel_impl ref_kernels[] = {
     REF(OP_SHIFT, ref_shift, "plain-loop shift (the oracle)"),
     REF(OP_SHIFTCONV, ref_shiftconv, "shift into a tensor, then plain-loop 1x1 convolution"),
     REF(OP_ADD, ref_add, "plain-loop residual add"),
-    REF(OP_RELU, ref_relu, "plain-loop ReLU"),
+    REF(OP_RELU, ref_relu, "plain-loop ReLU (and ReLU6)"),
     REF(OP_MAXPOOL, ref_maxpool, "plain-loop max pool"),
     REF(OP_AVGPOOL, ref_avgpool, "plain-loop average pool"),
     REF(OP_GAP, ref_gap, "plain-loop global average pool"),

@@ -111,7 +111,9 @@ static void *created(xn_state *st, enum xnn_status s, const char *what, char *er
     return NULL;
 }
 
+/* The output clamp: [0, inf) for a ReLU, [0, relu_max] for ReLU6, none else. */
 static float out_min(const op_desc *d) { return d->relu ? 0.0f : -INFINITY; }
+static float out_max(const op_desc *d) { return d->relu ? op_relu_hi(d) : INFINITY; }
 
 /* ---- conv (and the shift as a conv) ----------------------------------------------------- */
 
@@ -142,7 +144,7 @@ static void *conv_make(const op_desc *d, const op_desc *g, int groups, const flo
     enum xnn_status s = xnn_create_convolution2d_nhwc_f32(
         p, p, p, p, (uint32_t)g->kh, (uint32_t)g->kw, (uint32_t)g->stride, (uint32_t)g->stride, 1, 1,
         (uint32_t)groups, gc, (size_t)(g->oc / groups), (size_t)d->c, (size_t)g->oc, w, bias,
-        out_min(g), INFINITY, 0, &st->op);
+        out_min(g), out_max(g), 0, &st->op);
     free(w);
     return created(st, s, "convolution", err, errlen);
 }
@@ -173,7 +175,7 @@ static void *fc_create(const op_desc *d, const float *w, const float *b, char *e
     /* PyTorch's (oc, c) is XNNPACK's [output_channels, input_channels]; NHWC n x 1 x 1 x c
      * is n rows of c. */
     enum xnn_status s = xnn_create_fully_connected_nc_f32((size_t)d->c, (size_t)d->oc, (size_t)d->c, (size_t)d->oc,
-                                                          w, b, out_min(d), INFINITY, 0, &st->op);
+                                                          w, b, out_min(d), out_max(d), 0, &st->op);
     return created(st, s, "fully connected", err, errlen);
 }
 
@@ -237,7 +239,7 @@ static void *add_create(const op_desc *d, const float *w, const float *b, char *
     (void)w; (void)b;
     xn_state *st = new_state(d, add_setup, err, errlen);
     if (!st) return NULL;
-    return created(st, xnn_create_add_nd_f32(out_min(d), INFINITY, 0, &st->op), "add", err, errlen);
+    return created(st, xnn_create_add_nd_f32(out_min(d), out_max(d), 0, &st->op), "add", err, errlen);
 }
 
 static enum xnn_status relu_setup(const xn_state *st, const float *in, const float *in2, float *out, pthreadpool_t pool) {
@@ -250,7 +252,7 @@ static void *relu_create(const op_desc *d, const float *w, const float *b, char 
     xn_state *st = new_state(d, relu_setup, err, errlen);
     if (!st) return NULL;
     /* XNNPACK has no ReLU operator: it is the clamp to [0, +inf). */
-    enum xnn_status s = xnn_create_clamp_nc_f32((size_t)d->c, (size_t)d->c, (size_t)d->c, 0.0f, INFINITY, 0, &st->op);
+    enum xnn_status s = xnn_create_clamp_nc_f32((size_t)d->c, (size_t)d->c, (size_t)d->c, 0.0f, op_relu_hi(d), 0, &st->op);
     return created(st, s, "clamp", err, errlen);
 }
 
@@ -293,7 +295,7 @@ const kernel_impl xnnpack_kernels[] = {
     ENTRY(OP_GAP, "XNNPACK global average pooling (NWC)", gap_create),
     ENTRY(OP_FC, "XNNPACK fully connected (n x c, bias, ReLU as its clamp)", fc_create),
     ENTRY(OP_ADD, "XNNPACK add (NHWC, ReLU as its clamp)", add_create),
-    ENTRY(OP_RELU, "XNNPACK clamp to [0, inf) (NHWC)", relu_create),
+    ENTRY(OP_RELU, "XNNPACK clamp to [0, inf), ReLU6 [0, 6] (NHWC)", relu_create),
     VARIANT(OP_SHIFT, "xnnpack-dw", "xnnpack", "shift as XNNPACK depthwise 3x3 conv with one-hot weights (NHWC)",
             shift_dw_create),
     VARIANT(OP_SHIFTCONV, "xnnpack-masked3x3", "", "shift + 1x1 as an XNNPACK dense 3x3 conv, zero but at each channel's shift tap",

@@ -51,6 +51,12 @@ static void rules(void) {
     n = fuse_plan(&net, &TIMED, s);
     CHECK(n == 2 && s[1].add_mode == FUSE_ADD_TIMED && fuse_step_layers(&s[1], 0, layers) == 2 &&
           fuse_step_layers(&s[1], 1, layers) == 4, "timed: the add is a candidate, inside only when timed faster");
+    tiny(&net, t, L, 0);   /* ReLU6 layers: their clamp goes into the producer's epilogue */
+    L[1].d.relu_max = 6;
+    L[5].d.relu_max = 6;
+    n = fuse_plan(&net, &NONE, s);
+    CHECK(n == 4 && s[0].d.relu && s[0].d.relu_max == 6 && s[3].d.relu && s[3].d.relu_max == 6 && s[1].d.relu_max == 0,
+          "ReLU6 fused with its clamp");
     tiny(&net, t, L, 1);   /* the shift's output is read twice: it must exist, so no shiftconv */
     n = fuse_plan(&net, &ALL, s);
     CHECK(n == 4 && s[1].d.kind == OP_SHIFT && s[2].d.kind == OP_CONV, "a tensor read twice is never fused away");

@@ -38,6 +38,7 @@ typedef struct {
     uint64_t zero;               /* groups whose rows point at a zero row (read, all zero) */
     int step_pad;                /* uniform: row step = k + step_pad */
     int residual, relu, npf;
+    float relu_max;              /* with relu: the upper clamp (ReLU6), 0 = none */
 } gemm_test;
 
 static gemm_test *gt_new(gemm_test *t, const own_gemm_variant *v, int kind) {
@@ -56,6 +57,8 @@ static gemm_test *gt_zero(gemm_test *t, uint64_t groups) { t->zero = groups; ret
 static gemm_test *gt_step_pad(gemm_test *t, int pad) { t->step_pad = pad; return t; }
 static gemm_test *gt_residual(gemm_test *t, int on) { t->residual = on; return t; }
 static gemm_test *gt_relu(gemm_test *t, int on) { t->relu = on; return t; }
+/* A clamp inside the sums' range, so both bounds are reached. */
+static gemm_test *gt_relu_max(gemm_test *t, float hi) { t->relu = 1; t->relu_max = hi; return t; }
 static gemm_test *gt_npf(gemm_test *t, int n) { t->npf = n; return t; }
 
 static int uniform(const gemm_test *t) { return t->kind == GEMM_UNIFORM || t->kind == GEMM_UNIFORM_PF; }
@@ -91,7 +94,7 @@ static long gt_run(const gemm_test *t) {
         .rows = rowp, .skip = t->skip, .glo = glo, .ghi = ghi, .ng = ng, .k0 = k0, .k1 = k1,
         .base = a, .step = step, .koff = koff, .w = w,
         .init = t->partial ? out : bias, .init_ld = t->partial ? ldc : 0, .out = out, .ldc = ldc,
-        .nc = t->nc, .relu = t->relu, .res = t->residual ? res : NULL,
+        .nc = t->nc, .relu = t->relu, .relu_max = t->relu_max, .res = t->residual ? res : NULL,
         .pf = (const char *)(uintptr_t)0x1000, .npf = t->npf,   /* a prefetch of nothing: never read */
     };
     v->ukr[t->kind][rows](&tl);
@@ -113,6 +116,7 @@ static long gt_run(const gemm_test *t) {
             }
             if (t->residual) { y += res[r * ldc + j]; mag += fabs(res[r * ldc + j]); n++; }
             if (t->relu && y < 0) y = 0;
+            if (t->relu && t->relu_max > 0 && y > t->relu_max) y = t->relu_max;
             bad += !(fabs(got - y) <= (n + 2) * (FLT_EPSILON / 2) * mag);
         }
     free(a); free(zrow); free(w); free(bias); free(out); free(res); free(init); free(koff);
@@ -144,6 +148,8 @@ static void test_variant(const own_gemm_variant *v) {
             /* Epilogue: residual, ReLU, padded rows, partial sums of an earlier chunk. */
             RUN(v, kind, r, gt_relu(gt_residual(gt_ldc_pad(gt_k(gt_rows(gt_new(&t_, v, kind), r), 19), 3), 1), 1));
             RUN(v, kind, r, gt_relu(gt_partial(gt_range(gt_k(gt_rows(gt_new(&t_, v, kind), r), 100), 40, 100), 1), 1));
+            RUN(v, kind, r, gt_relu_max(gt_residual(gt_k(gt_rows(gt_new(&t_, v, kind), r), 29), 1), 0.75f));
+            RUN(v, kind, r, gt_relu_max(gt_nc(gt_k(gt_rows(gt_new(&t_, v, kind), r), 64), nr - 1), 1.5f));
             RUN(v, kind, r, gt_nc(gt_residual(gt_partial(gt_range(gt_k(gt_rows(gt_new(&t_, v, kind), r), 300), 256, 300), 1), 1), irand(1, nr)));
             /* Prefetch lines beyond the k steps (the pf kernels' trailing loop). */
             RUN(v, kind, r, gt_npf(gt_k(gt_rows(gt_new(&t_, v, kind), r), 8), 40));

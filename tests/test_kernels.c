@@ -84,6 +84,12 @@ static void shift_oracle(const op_desc *d, const float *in, float *out) {
                 }
 }
 
+/* ReLU, and ReLU6's upper clamp (relu_max), written out again. */
+static double clamp_relu(const op_desc *d, double v) {
+    if (v < 0) return 0;
+    return d->relu_max > 0 && v > d->relu_max ? d->relu_max : v;
+}
+
 /* Convolution in double: y = b + sum w x, mag = |b| + sum |w x|. x is n x h x w x c. */
 static void conv_oracle(const op_desc *d, int kh, int kw, int pad, const float *x, const float *w,
                         const float *bias, double *y, double *mag) {
@@ -115,7 +121,7 @@ static void conv_oracle(const op_desc *d, int kh, int kw, int pad, const float *
                         }
                     }
                 if (d->relu)
-                    for (int o = 0; o < oc; o++) acc[o] = acc[o] > 0 ? acc[o] : 0;
+                    for (int o = 0; o < oc; o++) acc[o] = clamp_relu(d, acc[o]);
             }
     free(wt);
 }
@@ -143,12 +149,12 @@ static int oracle(const op_desc *d, const float *in, const float *in2, const flo
     case OP_ADD:
         for (size_t i = 0; i < nout; i++) {
             y[i] = (double)in[i] + in2[i];
-            if (d->relu && y[i] < 0) y[i] = 0;
+            if (d->relu) y[i] = clamp_relu(d, y[i]);
             mag[i] = fabs(in[i]) + fabs(in2[i]);
         }
         return 2;
     case OP_RELU:
-        for (size_t i = 0; i < nout; i++) y[i] = in[i] > 0 ? in[i] : 0;
+        for (size_t i = 0; i < nout; i++) y[i] = clamp_relu(d, in[i]);
         return 1;
     case OP_MAXPOOL: case OP_AVGPOOL: case OP_GAP: {
         int kh = d->kind == OP_GAP ? d->h : d->kh, kw = d->kind == OP_GAP ? d->w : d->kw;
@@ -238,9 +244,9 @@ static op_desc desc_of(const shape *s) {
 }
 
 static void label_of(const op_desc *d, char *buf, size_t len) {
-    snprintf(buf, len, "%s n%d %dx%dx%d->%dx%dx%d k%dx%d s%d p%d conn%d relu%d g%d", op_name(d->kind),
+    snprintf(buf, len, "%s n%d %dx%dx%d->%dx%dx%d k%dx%d s%d p%d conn%d relu%d max%d g%d", op_name(d->kind),
              d->n, d->h, d->w, d->c, d->oh, d->ow, d->oc, d->kh, d->kw, d->stride, d->pad, d->conn, d->relu,
-             d->groups);
+             d->relu_max, d->groups);
 }
 
 static void test_desc(op_desc d) {
@@ -256,6 +262,8 @@ static void test_desc(op_desc d) {
     }
     size_t nin = op_in_count(&d), nout = op_out_count(&d);
     float *in = rand_buf(nin), *in2 = d.kind == OP_ADD ? rand_buf(nin) : NULL;
+    if (d.relu_max)   /* inputs past the clamp, so both of ReLU6's bounds are reached */
+        for (size_t i = 0; i < nin; i++) in[i] *= 4.0f;
     float *w = rand_buf(op_weight_count(&d)), *b = rand_buf(op_bias_count(&d));
     float *y = alloc_aligned(nout * sizeof *y);   /* 64-byte aligned, like the executor's: own shift streams its stores then */
     double *y64 = malloc(nout * sizeof *y64), *mag = malloc(nout * sizeof *mag);
@@ -295,9 +303,10 @@ static void test_desc(op_desc d) {
     free(in); free(in2); free(w); free(b); free(y); free(y64); free(mag);
 }
 
-static void test_shape_groups(const shape *sh, int groups) {
+static void test_shape_groups(const shape *sh, int groups, int relu_max) {
     op_desc d = desc_of(sh);
     d.groups = groups;
+    d.relu_max = relu_max;
     test_desc(d);
 }
 
@@ -411,7 +420,22 @@ static void test_table_rules(void) {
 
 /* ---- shapes ------------------------------------------------------------------------- */
 
-static void test_shape(const shape *sh) { test_shape_groups(sh, 0); }
+static void test_shape(const shape *sh) { test_shape_groups(sh, 0, 0); }
+
+/* ReLU6 (relu_max 6; 1 and 2 as well, inside the data's range, which is scaled by 4 then):
+ * the relu layer, and fused into conv (1x1, 3x3, depthwise as MobileNetV2's), shiftconv,
+ * add and fc */
+static const struct { shape s; int groups, relu_max; } clamped[] = {
+    { { OP_RELU, 2, 3, 5, 37, 0, 0, 0, 0, 0, 0, 0 }, 0, 2 },
+    { { OP_RELU, 1, 4, 4, 64, 0, 0, 0, 0, 0, 0, 0 }, 0, 6 },
+    { { OP_CONV, 1, 7, 5, 24, 40, 1, 1, 1, 0, 0, 1 }, 0, 2 },
+    { { OP_CONV, 2, 9, 9, 16, 32, 3, 3, 2, 1, 0, 1 }, 0, 6 },
+    { { OP_CONV, 1, 14, 14, 96, 96, 3, 3, 2, 1, 0, 1 }, 96, 2 },
+    { { OP_CONV, 1, 7, 7, 32, 32, 3, 3, 1, 1, 0, 1 }, 32, 1 },
+    { { OP_SHIFTCONV, 1, 9, 9, 31, 17, 1, 1, 2, 0, 8, 1 }, 0, 2 },
+    { { OP_ADD, 1, 4, 4, 33, 0, 0, 0, 0, 0, 0, 1 }, 0, 1 },
+    { { OP_FC, 3, 1, 1, 33, 5, 0, 0, 0, 0, 0, 1 }, 0, 2 },
+};
 
 /* grouped and depthwise (groups = c = oc), strided, padded, with ReLU */
 static const struct { shape s; int groups; } grouped[] = {
@@ -546,6 +570,12 @@ static void test_op_rules(void) {
     CHECK(op_check(&d, err, sizeof err) == -1, "add changes shape");
     d = (op_desc){ .kind = OP_RELU, .n = 1, .h = 4, .w = 4, .c = 8, .oc = 9 };
     CHECK(op_check(&d, err, sizeof err) == -1, "relu changes channels");
+    d = (op_desc){ .kind = OP_RELU, .n = 1, .h = 4, .w = 4, .c = 8, .relu_max = 6 };
+    CHECK(op_check(&d, err, sizeof err) == 0, "relu6 layer: %s", err);
+    d = (op_desc){ .kind = OP_CONV, .n = 1, .h = 4, .w = 4, .c = 8, .oc = 8, .kh = 1, .kw = 1, .stride = 1, .relu_max = 6 };
+    CHECK(op_check(&d, err, sizeof err) == -1 && strstr(err, "without a ReLU"), "relu_max needs relu: %s", err);
+    d = (op_desc){ .kind = OP_RELU, .n = 1, .h = 4, .w = 4, .c = 8, .relu_max = -1 };
+    CHECK(op_check(&d, err, sizeof err) == -1, "negative relu_max");
     d = (op_desc){ .kind = OP_FC, .n = 2, .h = 7, .w = 7, .c = 8, .oc = 9 };
     CHECK(op_check(&d, err, sizeof err) == -1 && strstr(err, "h = w = 1"), "fc spatial: %s", err);
     d = (op_desc){ .kind = OP_MAXPOOL, .n = 1, .h = 8, .w = 8, .c = 8, .kh = 3, .kw = 3, .stride = 2, .pad = 2 };
@@ -795,7 +825,9 @@ int main(void) {
     test_residual();
     test_level_info();
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) test_shape(&shapes[i]);
-    for (size_t i = 0; i < sizeof grouped / sizeof *grouped; i++) test_shape_groups(&grouped[i].s, grouped[i].groups);
+    for (size_t i = 0; i < sizeof grouped / sizeof *grouped; i++) test_shape_groups(&grouped[i].s, grouped[i].groups, 0);
+    for (size_t i = 0; i < sizeof clamped / sizeof *clamped; i++)
+        test_shape_groups(&clamped[i].s, clamped[i].groups, clamped[i].relu_max);
     test_table_rules();
     test_tables();
     for (int i = 0; i < 32 && run_names[i]; i++)

@@ -9,7 +9,8 @@
  *                                 a non-temporal store (p aligned; a plain store where the
  *                                 ISA has none), then one fence before others read it
  *   vf_zero(), vf_set1(x)         all lanes 0 / x (vf_set1 of a load is a broadcast load)
- *   vf_add, vf_mul, vf_max        lane-wise (vf_max(a, b): b when either is NaN, as x86)
+ *   vf_add, vf_mul, vf_max, vf_min
+ *                                 lane-wise (vf_max(a, b), vf_min(a, b): b when either is NaN, as x86)
  *   vf_fmadd(a, b, c)             a * b + c (one rounding where the ISA has FMA)
  * Prefetches are __builtin_prefetch(p, 0, 3) (to L1) or (p, 0, 2) (to L2) at every level.
  * No ISA type crosses a function that is not static inline. */
@@ -32,6 +33,7 @@ static inline vf vf_set1(float x) { return _mm512_set1_ps(x); }
 static inline vf vf_add(vf a, vf b) { return _mm512_add_ps(a, b); }
 static inline vf vf_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
 static inline vf vf_max(vf a, vf b) { return _mm512_max_ps(a, b); }
+static inline vf vf_min(vf a, vf b) { return _mm512_min_ps(a, b); }
 static inline vf vf_fmadd(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
 
 #endif

@@ -20,6 +20,7 @@ static inline vf vf_set1(float x) { return (vf){ x, x, x, x }; }
 static inline vf vf_add(vf a, vf b) { return a + b; }
 static inline vf vf_mul(vf a, vf b) { return a * b; }
 static inline vf vf_max(vf a, vf b) { vf_int_ m = a > b; return (vf)((m & (vf_int_)a) | (~m & (vf_int_)b)); }
+static inline vf vf_min(vf a, vf b) { vf_int_ m = a < b; return (vf)((m & (vf_int_)a) | (~m & (vf_int_)b)); }
 /* ISO C mode does not contract a * b + c: two roundings, as on a CPU without FMA. */
 static inline vf vf_fmadd(vf a, vf b, vf c) { return a * b + c; }
 #include "f32-tail-copy.h"
