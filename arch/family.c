@@ -9,8 +9,8 @@
 #include "../common/util.h"
 #include "family.h"
 
-extern const family FAMILY_RESNET;
-static const family *const FAMILIES[] = { &FAMILY_RESNET };
+extern const family FAMILY_RESNET, FAMILY_MOBILENET_V2;
+static const family *const FAMILIES[] = { &FAMILY_RESNET, &FAMILY_MOBILENET_V2 };
 #define NFAM (int)(sizeof FAMILIES / sizeof *FAMILIES)
 
 int family_count(void) { return NFAM; }

@@ -58,6 +58,8 @@ static int load_net(const char *name, int width, int res, int batch, network *ne
     snprintf(r, sizeof r, "resolution=%d", res);
     snprintf(b, sizeof b, "batch=%d", batch);
     ir_overrides ov = { 6, { w, s, r, b, "classes=10", "blocks=1,1,1,1" } };
+    if (!strncmp(name, "mobilenet", 9))   /* its own knobs: narrowed, every block kept */
+        ov = (ir_overrides){ 4, { "width_multiplier=0.5", r, b, "classes=10" } };
     char err[ERRLEN];
     if (network_load(name, &ov, net, err, sizeof err)) {
         CHECK(0, "%s: %s", name, err);
@@ -345,8 +347,9 @@ static void bn_folding(const char *arch, const char *impl, const char *const *la
 
 static void families(void) {
     const char *const nets[] = { "resnet50", "single-shift-4c-50", "multi-shift-4c-50", "multi-shift-8c-50",
-                                 "flat-shift-4c-35" };
-    for (int f = 0; f < 5; f++) {
+                                 "flat-shift-4c-35", "single-dw-50", "multi-dw-50", "mobilenet_v2",
+                                 "mobilenet_v2-shift-8c" };
+    for (int f = 0; f < (int)(sizeof nets / sizeof *nets); f++) {
         network net;
         if (load_net(nets[f], 16, 64, 2, &net)) continue;
         weights w;
