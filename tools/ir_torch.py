@@ -175,6 +175,11 @@ def _fc(net, L, c):
     return (lambda x: fc(torch.flatten(x, 1))), L["out_channels"]
 
 
+def _relu6(hi):
+    """ReLU with an upper clamp: "max": 6 is nn.ReLU6 (MobileNetV2)."""
+    return lambda x: torch.clamp(x, 0.0, float(hi))
+
+
 def _add(net, L, c):
     return (lambda a, b: a + b), c
 
@@ -188,7 +193,7 @@ OPS = {   # op: (attributes, builder)
     "gap": (set(), lambda net, L, c: ((lambda x: F.adaptive_avg_pool2d(x, 1)), c)),
     "fc": ({"out_channels"}, _fc),
     "add": (set(), _add),
-    "relu": (set(), lambda net, L, c: (F.relu, c)),
+    "relu": ({"max"}, lambda net, L, c: (_relu6(L["max"]) if "max" in L else F.relu, c)),
 }
 NINPUTS = {"add": 2}   # every other op takes one input
 
@@ -225,7 +230,7 @@ class IRNet(nn.Module):
                 last[e] = k
         self.frees = [[e for e in ins if last[e] == k and e != self.output] for k, (_, _, ins, _) in enumerate(self.steps)]
         for k, (name, op, ins, fwd) in enumerate(self.steps):   # ReLU(inplace=True) where nothing reads it after
-            if op == "relu" and ins[0] != "input" and ins[0] in self.frees[k]:
+            if op == "relu" and fwd is F.relu and ins[0] != "input" and ins[0] in self.frees[k]:
                 self.steps[k] = (name, op, ins, torch.relu_)
         for m in self.modules() if init else ():
             if isinstance(m, nn.Conv2d):   # torchvision's ResNet init
