@@ -437,6 +437,57 @@ static void write_ratio(wctx *w, FILE *gs) {
     gp_num(gs, "ratio_xlo", xlo), gp_num(gs, "ratio_xhi", xhi);
 }
 
+/* ---- 6. fused blocks vs layer by layer ---- */
+
+#define FUSION_MAX 4   /* networks charted */
+
+/* Per network with a --fuse block run and a layer-by-layer run of the same impl (threads,
+ * batch): each block's time and traffic (the cost model's, as the steps ran) both ways. */
+static void write_fusion(wctx *w, FILE *gs) {
+    const plot_ctx *p = w->p;
+    int n = 0;
+    fprintf(gs, "array fnet[%d]\narray fimpl[%d]\narray ftmax[%d]\narray fbmax[%d]\narray fnblk[%d]\n", FUSION_MAX,
+            FUSION_MAX, FUSION_MAX, FUSION_MAX, FUSION_MAX);
+    static const char *const impls[] = { "own", "best" };
+    for (int i = 0; i < p->nnet && n < FUSION_MAX; i++) {
+        const char *net = p->cost[p->net[i]].name;
+        const pl_run *fr = NULL, *lr = NULL;
+        for (size_t k = 0; k < sizeof impls / sizeof *impls && !(fr && lr); k++) {
+            fr = pl_results_find_fused(&p->res, net, impls[k], p->threads, p->batch);
+            lr = pl_results_find(&p->res, net, impls[k], p->threads, p->batch);
+        }
+        if (!fr || !lr) continue;
+        char name[64];
+        snprintf(name, sizeof name, "fusion_%d.dat", n + 1);
+        FILE *f = dat_open(w, name, "x, block, fused ms, layer-by-layer ms (its steps' medians summed), fused MB "
+                                    "(the block's input, output, weights), layer-by-layer MB (its steps' traffic summed)");
+        double tmax = 0, bmax = 0;
+        int nb = 0;
+        for (int l = 0; l < fr->nlayers; l++) {
+            const pl_layer *B = &fr->layers[l];
+            if (strcmp(B->kind, "block")) continue;
+            double lt = 0, lb = 0;
+            int found = 0;
+            for (int m = 0; m < lr->nlayers; m++)
+                if (!strcmp(lr->layers[m].block, B->name)) lt += lr->layers[m].median, lb += lr->layers[m].bytes, found = 1;
+            if (!found) continue;
+            if (f) fprintf(f, "%d\t%s\t%.9g\t%.9g\t%.9g\t%.9g\n", nb, DF(B->name), ms(B->median), ms(lt), B->bytes / 1e6, lb / 1e6);
+            tmax = fmax(tmax, fmax(ms(B->median), ms(lt)));
+            bmax = fmax(bmax, fmax(B->bytes, lb) / 1e6);
+            nb++;
+        }
+        dat_close(w, f);
+        n++;
+        fprintf(gs, "fnet[%d] = ", n), gp_str(gs, net), fputc('\n', gs);
+        fprintf(gs, "fimpl[%d] = ", n), gp_str(gs, fr->impl), fputc('\n', gs);
+        fprintf(gs, "fnblk[%d] = %d\n", n, nb);
+        char v[32];
+        snprintf(v, sizeof v, "ftmax[%d]", n), gp_num(gs, v, tmax > 0 ? 1.1 * tmax : 1);
+        snprintf(v, sizeof v, "fbmax[%d]", n), gp_num(gs, v, bmax > 0 ? 1.1 * bmax : 1);
+    }
+    fprintf(gs, "nfusion = %d\n", n);
+}
+
 int plot_write_data(const plot_ctx *p, char *err, size_t errlen) {
     wctx w = { p, err, errlen, 0 };
     char path[1300];
@@ -464,6 +515,7 @@ int plot_write_data(const plot_ctx *p, char *err, size_t errlen) {
     write_breakdown(&w, gs, used);
     write_layers(&w, gs);
     write_ratio(&w, gs);
+    write_fusion(&w, gs);
     if ((ferror(gs) | fclose(gs)) && !w.failed) return set_err(err, errlen, "%s: write error", path);
     return w.failed ? -1 : 0;
 }

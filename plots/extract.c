@@ -79,6 +79,8 @@ static void read_context(const json_t *ctx, pl_run *r) {
     r->resolution = inum(set, "resolution", 0);
     r->min_time = num(set, "min_time_s");
     r->min_reps = inum(set, "min_reps", 0);
+    const char *fuse = str(set, "fuse");
+    r->fused_blocks = fuse && !strcmp(fuse, "block");
     read_peak(json_object_get(ctx, "peak"), r->threads, r);
 }
 
@@ -146,6 +148,7 @@ int pl_run_from_json(const json_t *doc, const char *path, pl_run *r, char *err, 
         }
         copy_str(L->name, sizeof L->name, lname);
         copy_str(L->kind, sizeof L->kind, str(rec, "kind"));
+        copy_str(L->block, sizeof L->block, str(rec, "block"));
         L->cat = pl_cat_of_kind(L->kind);
         int stage = inum(rec, "stage", 0);
         if (stage < 0 || stage >= PL_MAX_STAGES) {
@@ -224,7 +227,7 @@ int pl_results_load(const char *dir, pl_results *r, FILE *warn, char *err, size_
                 for (; k < r->nruns; k++) {
                     pl_run *o = &r->runs[k];
                     if (!strcmp(o->network, run.network) && !strcmp(o->impl, run.impl) &&
-                        o->threads == run.threads && o->batch == run.batch) break;
+                        o->threads == run.threads && o->batch == run.batch && o->fused_blocks == run.fused_blocks) break;
                 }
                 if (k < r->nruns) {
                     if (newer(&run, &r->runs[k])) { pl_run_free(&r->runs[k]); r->runs[k] = run; }
@@ -258,13 +261,22 @@ void pl_results_free(pl_results *r) {
     memset(r, 0, sizeof *r);
 }
 
-const pl_run *pl_results_find(const pl_results *r, const char *net, const char *impl, int threads, int batch) {
+static const pl_run *find(const pl_results *r, const char *net, const char *impl, int threads, int batch, int fused) {
     for (int i = 0; i < r->nruns; i++) {
         const pl_run *x = &r->runs[i];
-        if (!strcmp(x->network, net) && !strcmp(x->impl, impl) && x->threads == threads && x->batch == batch)
+        if (!strcmp(x->network, net) && !strcmp(x->impl, impl) && x->threads == threads && x->batch == batch &&
+            x->fused_blocks == fused)
             return x;
     }
     return NULL;
+}
+
+const pl_run *pl_results_find(const pl_results *r, const char *net, const char *impl, int threads, int batch) {
+    return find(r, net, impl, threads, batch, 0);
+}
+
+const pl_run *pl_results_find_fused(const pl_results *r, const char *net, const char *impl, int threads, int batch) {
+    return find(r, net, impl, threads, batch, 1);
 }
 
 /* ---- accuracy ---- */

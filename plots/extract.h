@@ -16,7 +16,7 @@ const char *pl_cat_label(int cat);     /* "3x3 conv", "1x1 conv", "shift", "shif
 int pl_cat_of_kind(const char *kind);  /* a record's "kind" -> category; unknown kinds -> PL_OTHER */
 
 typedef struct {
-    char name[PL_NAME], kind[16];
+    char name[PL_NAME], kind[16], block[PL_NAME];   /* block: the IR block the step belongs to (or is) */
     int cat, stage;
     double median;                     /* seconds; NaN when the record has none */
     double macs, flops, bytes;         /* the record's analytic cost */
@@ -27,6 +27,7 @@ typedef struct {
 typedef struct {
     char path[1024];
     char network[PL_NAME], impl[32], date[40];
+    int fused_blocks;                  /* settings.fuse "block": every block one step (net --fuse block) */
     int threads, batch, resolution, complete;
     int nstages;                       /* stages layer1..N; head = N + 1 */
     double pass;                       /* whole forward pass, median seconds; NaN when absent */
@@ -72,6 +73,9 @@ int pl_results_load(const char *dir, pl_results *r, FILE *warn, char *err, size_
 void pl_results_free(pl_results *r);
 const pl_run *pl_results_find(const pl_results *r, const char *net, const char *impl, int threads,
                               int batch);
+/* The run as above with its blocks fused (net --fuse block), or NULL; pl_results_find never
+ * returns one (the other charts compare layer-by-layer runs). */
+const pl_run *pl_results_find_fused(const pl_results *r, const char *net, const char *impl, int threads, int batch);
 
 /* Accuracy data: TSV with columns network, top1, top5, source ('#' comments, an optional
  * header row; top5 may be "-"). Rows for a network already present replace it (a user's

@@ -28,7 +28,7 @@ static const char *const groups[][PLOT_GROUP_NETS] = {
 /* Implementations in chart order; others follow alphabetically. */
 static const char *const impl_order[] = { "onednn", "openblas", "xnnpack", "best", "own", "ref" };
 
-static const char *const charts[] = { "cost_accuracy", "four_vs_eight", "breakdown", "flops_not_time", "roofline" };
+static const char *const charts[] = { "cost_accuracy", "four_vs_eight", "breakdown", "flops_not_time", "roofline", "fusion" };
 
 static void usage(FILE *f) {
     fprintf(f,

@@ -51,10 +51,29 @@ $SB compare "$tmp/resnet50-layer-1.json" "$tmp/resnet50-block-1.json" >"$tmp/cmp
 if grep -q 'differs: context.settings.fuse: "layer" (A) vs "block" (B)' "$tmp/cmp.txt" && grep -q " only in B" "$tmp/cmp.txt" &&
    ! grep -qE "^layer1\.0 " "$tmp/cmp.txt"; then ok
 else bad "compare layer vs block: $(head -n 20 "$tmp/cmp.txt")"; fi
-# plot and report read block records
-mkdir -p "$tmp/res" && cp "$tmp/resnet50-block-1.json" "$tmp/multi-shift-4c-50-layer-1.json" "$tmp/res/"
-if $SB plot --results "$tmp/res" --out "$tmp/plots" --report "$tmp/report.md" >"$tmp/plot.txt" 2>&1; then ok
+# plot and report read block records; the fusion chart pairs a --fuse block run with the
+# layer-by-layer run of the same network and impl, block by block (named networks only)
+mkdir -p "$tmp/res"
+for f in layer block; do
+    $SB net multi-shift-4c-50 --impl own --fuse $f --min-time 0 --min-reps 1 --warmup 0 --no-peak --events none \
+        -o "$tmp/res/ms-$f.json" >/dev/null 2>&1 || bad "full-size multi-shift-4c-50 --fuse $f"
+done
+if $SB plot --results "$tmp/res" --out "$tmp/plots" --report "$tmp/report.md" --impl own >"$tmp/plot.txt" 2>&1 &&
+   grep -q "2 runs charted" "$tmp/plot.txt"; then ok
 else bad "plot of block records: $(tail -n 3 "$tmp/plot.txt")"; fi
+python3 - "$tmp/plots/data" <<'PY' && ok || bad "fusion chart data"
+import sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1] + "/fusion_1.dat") if not l.startswith("#")]
+assert [r[1] for r in rows] == ["stem"] + ["layer%d.%d" % (s, b) for s, n in ((1, 3), (2, 4), (3, 6), (4, 3)) for b in range(n)], rows
+for r in rows:
+    fused_ms, layer_ms, fused_mb, layer_mb = map(float, r[2:6])
+    assert fused_ms > 0 and layer_ms > 0 and 0 < fused_mb < layer_mb, r
+s = open(sys.argv[1] + "/settings.gp").read()
+assert "nfusion = 1" in s and 'fnet[1] = \'multi-shift-4c-50\'' in s, s[-400:]
+PY
+if command -v gnuplot >/dev/null; then
+    if [ -s "$tmp/plots/fusion.svg" ]; then ok; else bad "no fusion.svg"; fi
+fi
 
 # best (auto): every body block fused or noted with both times
 if $SB net multi-shift-4c-50 $TINY --impl best --threads 1 -o "$tmp/best.json" >"$tmp/out.txt" 2>&1; then ok
