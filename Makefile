@@ -243,13 +243,15 @@ fuzz: fuzz-build
 	done; exit $$rc
 
 # make valgrind: memcheck on tiny `shiftbench net` runs, one per implementation (and one
-# with the default counters); any error or leak fails. tests/valgrind.supp: library noise.
+# with the default counters, one with every block fused, one with best timing blocks); any
+# error or leak fails. tests/valgrind.supp: library noise.
 VALGRIND_NET := ./shiftbench net resnet50 --set widths=4,4,4,4 --set stem_width=8 --set classes=10 \
                 --resolution 32 --min-reps 1 --min-time 0 --warmup 0 --no-peak
 valgrind: all
 	@mkdir -p $(BUILD)
 	@for run in "--impl ref --events none" "--impl own --events none" "--impl openblas --events none" \
-	            "--impl onednn --events none" "--impl xnnpack --events none" "--impl ref --threads 1"; do \
+	            "--impl onednn --events none" "--impl xnnpack --events none" "--impl ref --threads 1" \
+	            "--impl own --fuse block --events none --threads 2" "--impl best --events none --threads 1"; do \
 	  echo "valgrind: shiftbench net ... $$run"; \
 	  valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
 	    --show-leak-kinds=definite,indirect,possible --suppressions=tests/valgrind.supp --num-callers=30 \
