@@ -222,6 +222,7 @@ int exec_plan(executor *ex, const network *net, const exec_opts *o, char *err, s
     snprintf(ex->impl, sizeof ex->impl, "%s", o->impl);
     int best = !strcmp(o->impl, "best");
     fuse_caps caps = fuse_caps_of(o->impl);
+    if (o->unfused_shift) caps.shiftconv = 0;
     fuse_step *shapes = calloc((size_t)net->nlayers, sizeof *shapes);
     ex->steps = calloc((size_t)net->nlayers, sizeof *ex->steps);
     ex->buf = calloc((size_t)net->ntensors, sizeof *ex->buf);

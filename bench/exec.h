@@ -62,6 +62,7 @@ typedef struct {
     const float *input;           /* NHWC network input; NULL = seeded random */
     exec_fuse fuse;
     exec_tile_opts tile;
+    int unfused_shift;            /* a shift stays its own step (not fused into the 1x1 after it) */
 } exec_opts;
 
 const char *exec_fuse_name(exec_fuse f);   /* "auto", "layer", "block" */

@@ -25,6 +25,7 @@
 typedef struct {
     const char *net, *impl, *out, *events, *peak_file;
     int no_peak;
+    int unfused_shift;
     const char *weights, *input, *output;   /* --weights, --input, --output */
     double bn_eps;
     int threads, batch, resolution;
@@ -41,7 +42,7 @@ static void usage(FILE *f) {
     fprintf(f,
         "usage: shiftbench net NET [--impl I] [--batch N] [--threads N]\n"
         "                      [--resolution N] [--set KNOB=VALUE]... [--min-time S] [--min-reps N]\n"
-        "                      [--warmup N] [--cold] [--events LIST|none] [--seed N] [-o FILE|-]\n"
+        "                      [--warmup N] [--cold] [--unfused-shift] [--events LIST|none] [--seed N] [-o FILE|-]\n"
         "                      [--weights FILE.safetensors [--bn-eps E]] [--input FILE.npy]\n"
         "                      [--output FILE.npy] [--peak FILE | --no-peak] [--max-reps N]\n"
         "                      [--fuse block|layer] [--tile-rows N]\n\n"
@@ -52,6 +53,7 @@ static void usage(FILE *f) {
         "                 a family: each op on I where I has it (onednn and xnnpack run the shift\n"
         "                 as a one-hot depthwise 3x3, onednn-dw / xnnpack-dw), else own, else ref;\n"
         "                 best: per layer the fastest measured implementation (default onednn)\n"
+        "  --best-time S  with best: seconds each candidate is timed per layer (default 0.02)\n"
         "  --fuse F       block: each bottleneck block as one step run depth-first over tiles of\n"
         "                 rows on our kernels (its intermediates stay in cache); layer: layer by\n"
         "                 layer, every layer timed (default: layer; with --impl best, per block\n"
@@ -64,6 +66,8 @@ static void usage(FILE *f) {
         "  --min-reps N   timed passes at least (default 5)   --warmup N  untimed passes (default 2)\n"
         "  --max-reps N   timed passes at most, even before --min-time (default 1000)\n"
         "  --cold         flush the caches before every layer (and every whole pass)\n"
+        "  --unfused-shift  each shift its own step, not fused into the 1x1 after it (to time it\n"
+        "                 apart; results file name ends -unfused)\n"
         "  --events LIST  libpfm4 event names, comma-separated; default or none (default: cycles,\n"
         "                 instructions, LLC misses, branch misses, task-clock, page-faults,\n"
         "                 context-switches; list them with: shiftbench kernel --list-events)\n"
@@ -84,7 +88,7 @@ static int takes_value(const char *o) {
     static const char *const valued[] = { "--impl", "-o", "--events", "--peak", "--weights", "--input", "--output",
                                           "--bn-eps", "--set", "--batch", "--resolution", "--threads", "--min-reps",
                                           "--max-reps", "--warmup", "--min-time", "--seed", "--fuse", "--tile-rows",
-                                          NULL };
+                                          "--best-time", NULL };
     for (int i = 0; valued[i]; i++)
         if (!strcmp(o, valued[i])) return 1;
     return 0;
@@ -107,6 +111,7 @@ static int parse(int argc, char **argv, net_args *a) {
         if (!strcmp(o, "--help") || !strcmp(o, "-h")) { usage(stdout); exit(0); }
         if (!strcmp(o, "--cold")) { a->mo.cold = 1; continue; }
         if (!strcmp(o, "--no-peak")) { a->no_peak = 1; continue; }
+        if (!strcmp(o, "--unfused-shift")) { a->unfused_shift = 1; continue; }
         if (o[0] != '-') {
             if (a->net) return fail_msg("net: one network at a time ('%s' and '%s')", a->net, o);
             a->net = o;
@@ -154,6 +159,9 @@ static int parse(int argc, char **argv, net_args *a) {
         } else if (!strcmp(o, "--min-time")) {
             if (parse_double(val, &d) || d < 0 || d > 3600) return fail_msg("net: --min-time '%s': expected seconds in [0, 3600]", val);
             a->mo.min_time = d;
+        } else if (!strcmp(o, "--best-time")) {
+            if (parse_double(val, &d) || !(d > 0) || d > 10) return fail_msg("net: --best-time '%s': expected seconds in (0, 10]", val);
+            a->best_time = d;
         } else if (!strcmp(o, "--seed")) {
             if (parse_long(val, 0, 1L << 62, &v)) return fail_msg("net: --seed '%s': expected a non-negative integer", val);
             a->seed = v;
@@ -222,6 +230,7 @@ static json_t *settings_json(const net_args *a, const executor *ex, int threads)
                      "cold", a->mo.cold, "seed", (json_int_t)a->seed, "set", set, "events", ev,
                      "best_time_s", a->best_time);
     json_object_set_new(s, "max_reps", json_integer(a->mo.max_reps));
+    json_object_set_new(s, "fuse_shift", json_boolean(!a->unfused_shift));
     json_object_set_new(s, "weights", a->weights ? json_string(a->weights) : json_null());
     if (a->weights) json_object_set_new(s, "bn_eps", json_real(a->bn_eps));
     json_object_set_new(s, "input", a->input ? json_string(a->input) : json_null());
@@ -360,7 +369,11 @@ int cmd_net(int argc, char **argv) {
     runtime_set_threads(a.threads);
     int threads = runtime_threads();
     if (a.out) snprintf(path, sizeof path, "%s", a.out);
-    else results_default_path(path, sizeof path, "net", net.name, a.impl, threads, net.batch);
+    else {
+        char impl[64];
+        snprintf(impl, sizeof impl, "%s%s", a.impl, a.unfused_shift ? "-unfused" : "");
+        results_default_path(path, sizeof path, "net", net.name, impl, threads, net.batch);
+    }
     uint64_t need, avail = mem_available();
     if (network_cost_of(&net, &nc, err, sizeof err) || exec_footprint(&net, &need, err, sizeof err) ||
         results_check_writable(path, !a.out, err, sizeof err) ||
@@ -412,7 +425,7 @@ int cmd_net(int argc, char **argv) {
     peak = get_peak(&a, threads, err, sizeof err);
     if (!peak && !a.no_peak) { rc = fail_msg("%s", err); goto out; }
     double t0 = now_sec();
-    exec_opts eo = { .impl = a.impl, .seed = (uint64_t)a.seed, .best_time = a.best_time,
+    exec_opts eo = { .impl = a.impl, .seed = (uint64_t)a.seed, .best_time = a.best_time, .unfused_shift = a.unfused_shift,
                      .progress = plan_progress, .progress_ctx = &t0, .input = input, .fuse = a.fuse,
                      .tile = { .rows = a.tile_rows } };
     if (a.weights) {

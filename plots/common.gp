@@ -6,7 +6,7 @@ load datadir.'/settings.gp'
 set datafile separator "\t"
 set datafile missing "NaN"
 set encoding utf8
-array catcolor[7] = ["#4e79a7", "#59a14f", "#e15759", "#b07aa1", "#f28e2b", "#76b7b2", "#8c8c8c"]
+array catcolor[8] = ["#4e79a7", "#59a14f", "#e15759", "#b07aa1", "#edc948", "#f28e2b", "#76b7b2", "#8c8c8c"]
 array implpt[4] = [7, 5, 9, 13]
 array implcolor[4] = ["#4e79a7", "#e15759", "#59a14f", "#8c8c8c"]
 color4 = "#4e79a7"

@@ -226,10 +226,17 @@ static void write_breakdown(wctx *w, FILE *gs, int used[PLOT_MAX_GROUPS][PL_NCAT
             for (int j = 0; j < nn; j++) {
                 const pl_run *r = plot_run(p, p->group[g][j], p->impl[k]);
                 if (!r) {
-                    if (t) fprintf(t, "%d\t%s\tNaN\tNaN\tNaN\tNaN\tNaN\tNaN\tNaN\tNaN\n", j, DF(p->group[g][j]));
+                    if (t) {   /* a column per category and the total */
+                        fprintf(t, "%d\t%s", j, DF(p->group[g][j]));
+                        for (int c = 0; c <= PL_NCAT; c++) fputs("\tNaN", t);
+                        fputc('\n', t);
+                    }
                     if (m) fprintf(m, "%d\tnot measured\n", j);
-                    for (int s = 0; s <= nst + 1 && f; s++)
-                        fprintf(f, "%d\t%s\tx\tNaN\tNaN\tNaN\tNaN\tNaN\tNaN\tNaN\n", s * (nn + 1) + j, DF(p->group[g][j]));
+                    for (int s = 0; s <= nst + 1 && f; s++) {
+                        fprintf(f, "%d\t%s\tx", s * (nn + 1) + j, DF(p->group[g][j]));
+                        for (int c = 0; c < PL_NCAT; c++) fputs("\tNaN", f);
+                        fputc('\n', f);
+                    }
                     continue;
                 }
                 double cum = 0;
@@ -295,7 +302,7 @@ static double lpad_hi(double v) { return v * 1.6; }
 
 static void write_layers(wctx *w, FILE *gs) {
     const plot_ctx *p = w->p;
-    static const int zero_pos[PL_NCAT] = { 0, 0, 1, 0, 2, 3, 4 };   /* strip columns */
+    static const int zero_pos[PL_NCAT] = { 0, 0, 1, 0, 0, 2, 3, 4 };   /* strip columns */
     fprintf(gs, "array lused[%d]\narray rused[%d]\narray lx[%d]\narray ly[%d]\narray rx[%d]\narray ry[%d]\n",
             PLOT_MAX_IMPL * PL_NCAT, PLOT_MAX_IMPL * PL_NCAT, PLOT_MAX_IMPL * 2, PLOT_MAX_IMPL * 2,
             PLOT_MAX_IMPL * 2, PLOT_MAX_IMPL * 2);
@@ -516,6 +523,7 @@ int plot_write_data(const plot_ctx *p, char *err, size_t errlen) {
     write_layers(&w, gs);
     write_ratio(&w, gs);
     write_fusion(&w, gs);
+    if (!w.failed && plot_write_spatial(p, gs, err, errlen)) w.failed = 1;
     if ((ferror(gs) | fclose(gs)) && !w.failed) return set_err(err, errlen, "%s: write error", path);
     return w.failed ? -1 : 0;
 }

@@ -14,7 +14,7 @@
 #include "../common/util.h"
 
 static const char *const cat_labels[PL_NCAT] = {
-    "3x3 conv", "1x1 conv", "shift", "shift+1x1 (fused)", "pooling", "add", "other (7x7 conv, fc, ReLU)"
+    "3x3 conv", "1x1 conv", "shift", "shift+1x1 (fused)", "depthwise 3x3", "pooling", "add", "other (7x7 conv, fc, ReLU)"
 };
 
 const char *pl_cat_label(int cat) { return cat >= 0 && cat < PL_NCAT ? cat_labels[cat] : "?"; }
@@ -25,6 +25,7 @@ int pl_cat_of_kind(const char *kind) {
     if (!strcmp(kind, "conv1x1")) return PL_CONV1;
     if (!strcmp(kind, "shift")) return PL_SHIFT;
     if (!strcmp(kind, "shiftconv")) return PL_SHIFTCONV;
+    if (!strcmp(kind, "dw3x3")) return PL_DW;
     if (!strcmp(kind, "pool")) return PL_POOL;
     if (!strcmp(kind, "add")) return PL_ADD;
     return PL_OTHER;   /* conv7x7 stem, relu, fc, anything new */
@@ -116,7 +117,9 @@ int pl_run_from_json(const json_t *doc, const char *path, pl_run *r, char *err, 
                            json_string_value(kv));
     const char *impl = str(json_object_get(ctx, "settings"), "impl");
     if (!impl || !*impl) return set_err(err, errlen, "%s: no \"context\".\"settings\".\"impl\"", path);
-    copy_str(r->impl, sizeof r->impl, impl);
+    /* a run with each shift apart (net --unfused-shift) is another way of running */
+    snprintf(r->impl, sizeof r->impl, "%.20s%s", impl,
+             json_is_false(json_object_get(json_object_get(ctx, "settings"), "fuse_shift")) ? "-unfused" : "");
     r->complete = json_is_true(json_object_get(doc, "complete"));
     r->params = num(net, "params");
     r->macs = num(net, "macs");

@@ -11,8 +11,8 @@
 #define PL_MAX_STAGES 10        /* stem, up to 8 stages, head */
 
 /* Op-kind categories of the breakdown charts, in drawing order. */
-enum { PL_CONV3, PL_CONV1, PL_SHIFT, PL_SHIFTCONV, PL_POOL, PL_ADD, PL_OTHER, PL_NCAT };
-const char *pl_cat_label(int cat);     /* "3x3 conv", "1x1 conv", "shift", "shift+1x1 (fused)", ... */
+enum { PL_CONV3, PL_CONV1, PL_SHIFT, PL_SHIFTCONV, PL_DW, PL_POOL, PL_ADD, PL_OTHER, PL_NCAT };
+const char *pl_cat_label(int cat);     /* "3x3 conv", "1x1 conv", "shift", "shift+1x1 (fused)", "depthwise 3x3", ... */
 int pl_cat_of_kind(const char *kind);  /* a record's "kind" -> category; unknown kinds -> PL_OTHER */
 
 typedef struct {
@@ -26,7 +26,7 @@ typedef struct {
 
 typedef struct {
     char path[1024];
-    char network[PL_NAME], impl[32], date[40];
+    char network[PL_NAME], impl[32], date[40];   /* impl: "<impl>-unfused" for a --unfused-shift run */
     int fused_blocks;                  /* settings.fuse "block": every block one step (net --fuse block) */
     int threads, batch, resolution, complete;
     int nstages;                       /* stages layer1..N; head = N + 1 */

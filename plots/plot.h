@@ -66,6 +66,11 @@ int plot_sweep(int argc, char **argv);
 
 /* Writes every .dat file and settings.gp into p->datadir. */
 int plot_write_data(const plot_ctx *p, char *err, size_t errlen);
+/* Shift vs depthwise 3x3 vs dense 3x3 (plots/spatial.c): spatial.dat and its settings;
+ * the report's section (img: the charts' folder relative to the report). */
+int plot_write_spatial(const plot_ctx *p, FILE *gs, char *err, size_t errlen);
+void plot_report_spatial(FILE *f, const plot_ctx *p, const char *img);
+
 /* Writes the report (tables behind every chart, headlines, machine, settings). */
 int plot_write_report(const plot_ctx *p, char *err, size_t errlen);
 

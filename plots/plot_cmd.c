@@ -26,9 +26,10 @@ static const char *const groups[][PLOT_GROUP_NETS] = {
     { "resnet101", "flat-shift-4c-35", NULL, NULL },
 };
 /* Implementations in chart order; others follow alphabetically. */
-static const char *const impl_order[] = { "onednn", "openblas", "xnnpack", "best", "own", "ref" };
+static const char *const impl_order[] = { "onednn", "openblas", "xnnpack", "best", "best-unfused", "own", "ref" };
 
-static const char *const charts[] = { "cost_accuracy", "four_vs_eight", "breakdown", "flops_not_time", "roofline", "fusion" };
+static const char *const charts[] = { "cost_accuracy", "four_vs_eight", "breakdown", "flops_not_time", "roofline", "fusion",
+                                      "spatial" };
 
 static void usage(FILE *f) {
     fprintf(f,

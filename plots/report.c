@@ -399,6 +399,7 @@ int plot_write_report(const plot_ctx *p, char *err, size_t errlen) {
     table_breakdown(f, p, img);
     table_flops(f, p, img);
     table_roofline(f, p, img);
+    plot_report_spatial(f, p, img);
     if (p->res.nskipped) {
         fprintf(f, "## Skipped results files\n\n");
         for (int i = 0; i < p->res.nskipped; i++) fprintf(f, "- %s\n", MD(p->res.skipped[i]));

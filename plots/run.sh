@@ -6,6 +6,8 @@
 #   IMPLS="a b"    implementations (default "onednn openblas")
 #   NETS="a b"     networks (default: the comparison set below)
 #   MIN_TIME=S     seconds of timed passes per network (default 10)
+#   SPATIAL="a b"  the shift vs depthwise vs dense comparison on --impl best (default below)
+#   SP_TIME=S      its seconds of timed passes per network (default 2)
 #   TORCH_MODES=M  PyTorch peer (tools/torch_peer.py --mode M) when TORCH_PYTHON (default
 #                  /usr/bin/python3) imports torch: default eager,frozen (QUICK: frozen alone,
 #                  the faster); none: not run
@@ -15,7 +17,9 @@ SB=./shiftbench
 NETS=${NETS:-"resnet50 resnet101 no-shift-50 single-shift-4c-50 single-shift-8c-50 multi-shift-4c-50 multi-shift-8c-50 flat-shift-4c-35 flat-shift-8c-35"}
 IMPLS=${IMPLS:-"onednn openblas"}
 THREADS=${THREADS:-1}
+quick=
 if [ "${QUICK:-0}" != 0 ] && [ -n "${QUICK:-}" ]; then
+    quick=1
     NET_OPTS="--min-time 0.05 --min-reps 3 --warmup 1"
     PEAK_OPTS="--min-time 0.05 --min-reps 3"
     TORCH_MODES=${TORCH_MODES:-frozen}
@@ -66,6 +70,31 @@ for n in $NETS; do
     now=$(date +%s)
     echo "    ... $((now - start)) s so far"
 done
+
+# Shift vs depthwise 3x3 vs dense 3x3 (the report's comparison, plots/spatial.c): every layer
+# on its fastest implementation (best), each shift network once more with its shifts apart.
+# (QUICK: the single-shift-50 and MobileNetV2 families only)
+if [ -n "$quick" ]; then
+    SPATIAL=${SPATIAL:-"single-shift-4c-50 single-dw-50 mobilenet_v2 mobilenet_v2-shift-4c"}
+    SP_OPTS="$NET_OPTS --best-time 0.002 --fuse layer"
+else
+    SPATIAL=${SPATIAL:-"resnet50 single-shift-4c-50 single-dw-50 multi-shift-4c-50 multi-dw-50 mobilenet_v2 mobilenet_v2-shift-4c"}
+    SP_OPTS="--min-time ${SP_TIME:-2} --min-reps 10 --fuse layer"
+fi
+echo "== 3/4 shift vs depthwise vs dense: --impl best ($SP_OPTS)"
+for n in $SPATIAL; do
+    for u in "" --unfused-shift; do
+        case "$u$n" in --unfused-shift*shift*) ;; --unfused-shift*) continue ;; esac
+        log="$logs/net-$n-best$u.log"
+        printf '  %-22s %-20s ' "$n" "best $u"
+        if $SB net "$n" --impl best $u --threads "$THREADS" $SP_OPTS $PEAK_ARG >"$log" 2>&1; then
+            grep -E 'whole pass median' "$log" | tail -n 1 | sed 's/ (p10.*//'
+        else
+            echo "FAILED (see $log)"; failed="$failed $n/best$u"
+        fi
+    done
+done
+echo "    ... $(( $(date +%s) - start )) s so far"
 
 if [ "$TORCH_MODES" != none ] && "$TORCH_PYTHON" -c 'import torch' 2>/dev/null; then
     echo "== 3/4 PyTorch peer (tools/torch_peer.py --mode $TORCH_MODES, $TORCH_OPTS)"

@@ -39,6 +39,15 @@ import json, sys
 a, b = (json.load(open(p))["networks"][0] for p in sys.argv[1:])
 assert (a["params"], a["macs"], a["exec_macs"]) == (b["params"], b["macs"], b["exec_macs"]), (a["params"], b["params"])
 PY
+# torchvision's MobileNetV2 (ReLU6 as relu "max": 6): torchvision's logits, arch/mobilenet_v2's counts
+imported mbv2 "own xnnpack" --torchvision mobilenet_v2 --resolution 64
+grep -q '"op": "relu", "inputs": \["features.0.0"\], "max": 6' "$tmp/mbv2.ir.json" && ok || bad "ReLU6 not imported as relu max 6"
+$SB cost --format json "$tmp/mbv2.ir.json" >"$tmp/a" && $SB cost --format json --resolution 64 mobilenet_v2 >"$tmp/b" &&
+    python3 - "$tmp/a" "$tmp/b" <<'PY' && ok || bad "imported mobilenet_v2 costs differently from arch/mobilenet_v2"
+import json, sys
+a, b = (json.load(open(p))["networks"][0] for p in sys.argv[1:])
+assert (a["params"], a["macs"]) == (b["params"], b["macs"]) and a["params"] == 3504872, (a["params"], b["params"])
+PY
 imported shifts "ref own openblas onednn" --factory torch_shift_model:model --resolution 16 --shift PartialShift=c/12:0,1:0,-1:1,0:-1,0
 grep -q '"name": "layer1.0.shift", "op": "shift", "inputs": \["relu"\], "conn": 4' "$tmp/shifts.ir.json" && ok \
     || bad "the authors' shift_4C is not the 4C preset"
@@ -51,8 +60,8 @@ cat >"$tmp/bad_models.py" <<'PY'
 import torch.nn as nn
 def gelu():
     return nn.Sequential(nn.Conv2d(3, 8, 3), nn.GELU())
-def relu6():
-    return nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU6())
+def hardtanh():
+    return nn.Sequential(nn.Conv2d(3, 8, 3), nn.Hardtanh(-1.0, 1.0))
 def bn_alone():
     return nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.BatchNorm2d(8))
 PY
@@ -60,8 +69,7 @@ PYTHONPATH=$FIX:$tmp expect_fail 2 "^import_torch.py: layer1.0.partial: torch.fx
     "$PY" tools/import_torch.py --factory torch_shift_model:model -o "$tmp/x.json"
 cd "$tmp" || exit 2
 expect_fail 2 "^import_torch.py: 1: GELU has no shiftbench op" "$PY" "$OLDPWD/tools/import_torch.py" --factory bad_models:gelu -o x.json
-expect_fail 2 "^import_torch.py: 1: ReLU6 is unsupported until shiftbench's IR has relu6" "$PY" "$OLDPWD/tools/import_torch.py" \
-    --factory bad_models:relu6 -o x.json
+expect_fail 2 "^import_torch.py: 1: Hardtanh" "$PY" "$OLDPWD/tools/import_torch.py" --factory bad_models:hardtanh -o x.json
 expect_fail 2 "^import_torch.py: 2: a BatchNorm2d that does not follow" "$PY" "$OLDPWD/tools/import_torch.py" \
     --factory bad_models:bn_alone -o x.json
 [ ! -e x.json ] && ok || bad "a failed import wrote its file"

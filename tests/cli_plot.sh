@@ -60,7 +60,7 @@ grep -q '^multi-shift-4c-50	15.497256	' "$d/noacc_params.dat" && ok || bad "mult
 grep -q '^resnet50' "$d/noacc_macs.dat" && bad "resnet50 on the strip" || ok
 grep -q 'accuracy not recorded' "$d/noacc_macs.dat" && ok || bad "strip data header"
 grep -q '^multi-shift-50	onednn	2	30	31	' "$d/4c8c_lat.dat" && ok || bad "4C/8C latencies (latest, complete runs)"
-grep -q '^0	resnet50	2	4	4	4	4.3125	4.4375	5.6875	40$' "$d/bdt_1_1.dat" && ok || bad "resnet50 per-kind sums"
+grep -q '^0	resnet50	2	4	4	4	4	4.3125	4.4375	5.6875	40$' "$d/bdt_1_1.dat" && ok || bad "resnet50 per-kind sums"
 grep -q '^multi-shift-4c-50	1	onednn	resnet50	0.598' "$d/ratio.dat" && ok || bad "ratio row"
 
 # the report

@@ -205,8 +205,10 @@ class Importer:
                 self.emit(node, "relu", src[:1], base)
             elif fn is torch.flatten:
                 self.alias(node, src[0])   # before a Linear: shiftbench's fc takes n x c
-            elif fn in (F.relu6, F.hardtanh):
-                raise Unmappable("%s: ReLU6 is unsupported until shiftbench's IR has relu6" % where)
+            elif fn is F.relu6 or (fn is F.hardtanh and tuple(args[1:3]) == (0.0, 6.0) and not node.kwargs):
+                self.emit(node, "relu", src[:1], base, max=6)   # ReLU6: relu with "max": 6
+            elif fn is F.hardtanh:
+                raise Unmappable("%s: hardtanh other than (0, 6) (ReLU6) is not in shiftbench" % where)
             elif fn in (F.avg_pool2d, F.max_pool2d):
                 k = args[1] if len(args) > 1 else node.kwargs.get("kernel_size")
                 s = args[2] if len(args) > 2 else node.kwargs.get("stride") or k
@@ -257,7 +259,7 @@ class Importer:
         elif isinstance(m, nn.ReLU):
             self.emit(node, "relu", src[:1], path)
         elif isinstance(m, nn.ReLU6):
-            raise Unmappable("%s: ReLU6 is unsupported until shiftbench's IR has relu6" % path)
+            self.emit(node, "relu", src[:1], path, max=6)
         elif isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)):
             if m.ceil_mode or (isinstance(m, nn.MaxPool2d) and _pair(m.dilation, "dilation", path) != 1):
                 raise Unmappable("%s: %s with ceil_mode or dilation" % (path, cls))
