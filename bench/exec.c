@@ -111,8 +111,9 @@ static int choose(exec_step *st, const op_desc *d, const char *impl, char *err, 
     const char *chain[3] = { impl, "own", "ref" };
     char why[ERRLEN] = "";
     for (int c = 0; c < 3; c++) {
-        const kernel_impl *ki = kernel_find_in_family(d->kind, chain[c]);
-        if (ki && kernel_create(&st->k, ki, d, st->weight, st->bias, why, sizeof why) == 0) return 0;
+        const kernel_impl *ki;
+        for (int i = 0; (ki = kernel_in_family_at(d->kind, chain[c], i)); i++)
+            if (kernel_create(&st->k, ki, d, st->weight, st->bias, why, sizeof why) == 0) return 0;
     }
     return set_err(err, errlen, "no implementation of %s runs this shape (%s)", op_name(d->kind), why);
 }

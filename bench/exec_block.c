@@ -173,11 +173,12 @@ exec_block *exec_block_create(const executor *ex, int b, int s0, int s1, const e
         }
         /* our own kernel of the op where the step's has no row entry */
         if (st->k.impl->run_rows) { k->run[j] = &st->k; continue; }
-        const kernel_impl *own = kernel_find(st->k.d.kind, "own");
+        const kernel_impl *own = NULL;   /* the first of our family's kernels of the op that takes it */
         char e[ERRLEN] = "no own kernel";
-        if (!own || !own->run_rows || kernel_create(&k->own[j], own, &st->k.d, st->weight, st->bias, e, sizeof e)) {
-            set_err(why, whylen, "%s (%s) has no row-range kernel%s%s", net->layers[st->layer].name, op_name(st->k.d.kind),
-                    own && !own->run_rows ? "" : ": ", own && !own->run_rows ? "" : e);
+        for (int i = 0; (own = kernel_in_family_at(st->k.d.kind, "own", i)); i++)
+            if (own->run_rows && !kernel_create(&k->own[j], own, &st->k.d, st->weight, st->bias, e, sizeof e)) break;
+        if (!own) {
+            set_err(why, whylen, "%s (%s) has no row-range kernel: %s", net->layers[st->layer].name, op_name(st->k.d.kind), e);
             goto fail;
         }
         k->run[j] = &k->own[j];

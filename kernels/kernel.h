@@ -45,6 +45,9 @@ const char *kernel_family(const kernel_impl *k);                 /* family, else
 /* What `net --impl family` runs op on: the kernel named family, else the family's
  * variant of op; NULL when the family has none. */
 const kernel_impl *kernel_find_in_family(op_kind op, const char *family);
+/* The i-th kernel of op in family (0: kernel_find_in_family's), NULL past the last: what a
+ * family tries in turn until one accepts the shape (own conv, then own-dw). */
+const kernel_impl *kernel_in_family_at(op_kind op, const char *family, int i);
 /* The i-th distinct family in registry order ("ref", "own", ...), NULL past the end. */
 const char *kernel_family_at(int i);
 

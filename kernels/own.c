@@ -96,6 +96,8 @@ const kernel_impl own_kernels[] = {
     { .op = OP_CONV, .impl = "own", .about = "conv on the fused kernel's micro-kernel: 1x1 = shiftconv without a shift, kxk = one group per window position",
       .create = own_fused_create, .run = own_fused_run, .destroy = own_fused_destroy, .info = own_fused_info,
       .residual = 1, .run_rows = own_fused_run_rows },
+    { .op = OP_CONV, .impl = "own-dw", .family = "own", .about = "depthwise conv on NHWC: a vector of channels per window tap, weights packed tap-major, threaded",
+      .create = own_dw_create, .run = own_dw_run, .destroy = own_dw_destroy, .info = own_dw_info, .run_rows = own_dw_run_rows },
     { .op = OP_FC, .impl = "own", .about = "fully connected: a 1x1 conv on n pixels (the same micro-kernel)",
       .create = own_fused_create, .run = own_fused_run, .destroy = own_fused_destroy, .info = own_fused_info,
       .residual = 1 },

@@ -28,6 +28,13 @@ void own_fused_run_rows(void *state, const float *in, const float *in2, float *o
 void own_fused_destroy(void *state);
 const char *own_fused_info(const void *state);
 
+/* kernels/own_dw.c: depthwise convolution on NHWC (groups = c = oc). */
+void *own_dw_create(const op_desc *d, const float *w, const float *b, char *err, size_t errlen);
+void own_dw_run(void *state, const float *in, const float *in2, float *out);
+void own_dw_run_rows(void *state, const float *in, const float *in2, float *out, int r0, int r1);
+void own_dw_destroy(void *state);
+const char *own_dw_info(const void *state);     /* "own:dwconv-avx2" */
+
 /* kernels/own_pool.c: max / average / global average pooling on NHWC. */
 void *own_pool_create(const op_desc *d, const float *w, const float *b, char *err, size_t errlen);
 void own_pool_run(void *state, const float *in, const float *in2, float *out);

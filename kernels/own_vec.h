@@ -1,8 +1,8 @@
-/* The micro-kernels of our memory-bound kernels (shift, pooling, add, ReLU, copy), one table per
+/* The micro-kernels of our memory-bound kernels (shift, pooling, depthwise conv, add, ReLU, copy), one table per
  * ISA level. The bodies are written once over the vector layer (own_shift_copy.h,
  * own_vec_body.h) and instantiated by own_vec_<level>.c, each compiled with its level's
  * flags; the AVX-512 shift is the one specialization (own_shift_avx512.c). The drivers
- * (own_shift.c, own_pool.c, own.c) pick the table of isa_active() at create time. */
+ * (own_shift.c, own_pool.c, own_dw.c, own.c) pick the table of isa_active() at create time. */
 #ifndef SHIFTBENCH_OWN_VEC_H
 #define SHIFTBENCH_OWN_VEC_H
 
@@ -15,6 +15,9 @@ typedef struct {
     const shift_ukernels *shift;
     /* Max / average pool of output row oy of image b (all channels). */
     void (*pool_row)(const op_desc *d, const float *in, float *out, int b, int oy);
+    /* Depthwise conv (groups = c = oc) of output row oy of image b, all channels: weights
+     * packed [kh * kw][c], bias [c]; d->relu (and relu_max) applied. */
+    void (*dw_row)(const op_desc *d, const float *in, const float *w, const float *bias, float *out, int b, int oy);
     /* Global average pool of image b, channels [c0, c1). */
     void (*gap)(const op_desc *d, const float *in, float *out, int b, int c0, int c1);
     /* out[i] = in[i] + in2[i] (then max(0, .) when relu, and min(hi, .) below INFINITY),

@@ -1,4 +1,4 @@
-/* Pooling, residual add, ReLU and a copy loop on NHWC, one body over the vector layer (vf, VF_N,
+/* Pooling, depthwise convolution, residual add, ReLU and a copy loop on NHWC, one body over the vector layer (vf, VF_N,
  * vf_loadu, ...): own_vec_<level>.c includes its layer, the level's shift micro-kernels,
  * then this, with OWN_ISA the level's name and OWN_LEVEL its isa_level; the result is
  * own_vec_<level> (own_vec.h).
@@ -50,6 +50,43 @@ static void pool_row(const op_desc *d, const float *in, float *out, int b, int o
         for (; ch + POOL_NV * VF_N <= c; ch += POOL_NV * VF_N) pool_block(d, img, o, y0, y1, x0, x1, ch, POOL_NV, VF_N);
         for (; ch + VF_N <= c; ch += VF_N) pool_block(d, img, o, y0, y1, x0, x1, ch, 1, VF_N);
         if (tail) pool_block(d, img, o, y0, y1, x0, x1, ch, 1, tail);
+    }
+}
+
+/* Depthwise convolution: channels [ch, ch + nv * n) of output pixel o, each its own filter
+ * over the window's taps inside the image (padding taps add zero: skipped), from the
+ * bias, then the ReLU / ReLU6. w is packed [kh * kw][c], so a tap is one vector load. */
+static inline __attribute__((always_inline)) void dw_block(const op_desc *d, const float *img, const float *w,
+                                                           const float *bias, float *o, int oy, int ox, int ch,
+                                                           int nv, int n) {
+    int y0, y1, x0, x1;
+    pool_window(d, oy, ox, &y0, &y1, &x0, &x1);
+    int ys = oy * d->stride - d->pad, xs = ox * d->stride - d->pad;
+    vf v[POOL_NV];
+    for (int k = 0; k < nv; k++) v[k] = VEC_LOAD(bias + ch + k * VF_N, n);
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++) {
+            const float *a = img + ((size_t)y * d->w + x) * d->c + ch;
+            const float *t = w + ((size_t)(y - ys) * d->kw + (x - xs)) * d->c + ch;
+            for (int k = 0; k < nv; k++) v[k] = vf_fmadd(VEC_LOAD(a + k * VF_N, n), VEC_LOAD(t + k * VF_N, n), v[k]);
+        }
+    float hi = op_relu_hi(d);
+    for (int k = 0; k < nv; k++) {
+        if (d->relu) v[k] = vf_max(v[k], vf_zero());
+        if (d->relu && hi < INFINITY) v[k] = vf_min(v[k], vf_set1(hi));
+        VEC_STORE(o + ch + k * VF_N, v[k], n);
+    }
+}
+
+static void dw_row(const op_desc *d, const float *in, const float *w, const float *bias, float *out, int b, int oy) {
+    int c = d->c, tail = c % VF_N;
+    const float *img = in + (size_t)b * d->h * d->w * c;
+    float *o = out + ((size_t)b * d->oh + oy) * d->ow * c;
+    for (int ox = 0; ox < d->ow; ox++, o += c) {
+        int ch = 0;
+        for (; ch + POOL_NV * VF_N <= c; ch += POOL_NV * VF_N) dw_block(d, img, w, bias, o, oy, ox, ch, POOL_NV, VF_N);
+        for (; ch + VF_N <= c; ch += VF_N) dw_block(d, img, w, bias, o, oy, ox, ch, 1, VF_N);
+        if (tail) dw_block(d, img, w, bias, o, oy, ox, ch, 1, tail);
     }
 }
 
@@ -118,5 +155,5 @@ static void copy(float *dst, const float *src, long n, int stream) {
 #define OWN_VEC_CAT_(a, b) a##b
 
 OWN_VEC(OWN_ISA) = { .isa = OWN_LEVEL, .shift = &OWN_VEC_CAT(shift_ukernels_, OWN_ISA),
-                     .pool_row = pool_row, .gap = gap, .add = add, .relu = relu,
+                     .pool_row = pool_row, .dw_row = dw_row, .gap = gap, .add = add, .relu = relu,
                      .copy = copy };

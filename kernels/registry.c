@@ -50,6 +50,16 @@ const kernel_impl *kernel_find_in_family(op_kind op, const char *family) {
     return NULL;
 }
 
+const kernel_impl *kernel_in_family_at(op_kind op, const char *family, int i) {
+    const kernel_impl *first = kernel_find_in_family(op, family);
+    if (!first || i == 0) return first;
+    for (int j = 0, n = kernel_count(); j < n; j++) {
+        const kernel_impl *k = kernel_at(j);
+        if (k != first && k->op == op && !strcmp(kernel_family(k), family) && --i == 0) return k;
+    }
+    return NULL;
+}
+
 const char *kernel_family_at(int i) {
     for (int j = 0, n = kernel_count(); j < n; j++) {
         const char *f = kernel_family(kernel_at(j));
