@@ -12,7 +12,9 @@ The model is one of:
   --torchvision NAME    torchvision.models.NAME (resnet50, resnet101, ...), random init
   --factory MOD:FUNC    your own model: MOD imported from the current directory or
                         PYTHONPATH, FUNC() returns the nn.Module
-and optionally --state-dict FILE.pt loads trained weights into it (a state_dict, or a
+and optionally --state-dict FILE.pt loads trained weights into it (with --ir FILE.json,
+the IR tools/import_torch.py wrote for the model, the tensors of its shift layers, e.g. a
+shift written as a one-hot depthwise conv, are left out) (a state_dict, or a
 checkpoint dict holding one under 'state_dict' or 'model'; a 'module.' prefix from
 DataParallel is stripped). Without --state-dict the weights are random (seeded), and BN
 running statistics and affine parameters are randomized too (--no-random-bn keeps
