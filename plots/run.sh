@@ -8,6 +8,8 @@
 #   MIN_TIME=S     seconds of timed passes per network (default 10)
 #   SPATIAL="a b"  the shift vs depthwise vs dense comparison on --impl best (default below)
 #   SP_TIME=S      its seconds of timed passes per network (default 2)
+#   TORCH_NETS="a b" the networks timed in PyTorch (default: NETS; QUICK: resnet50 and
+#                  multi-shift-4c-50)
 #   TORCH_MODES=M  PyTorch peer (tools/torch_peer.py --mode M) when TORCH_PYTHON (default
 #                  /usr/bin/python3) imports torch: default eager,frozen (QUICK: frozen alone,
 #                  the faster); none: not run
@@ -24,6 +26,7 @@ if [ "${QUICK:-0}" != 0 ] && [ -n "${QUICK:-}" ]; then
     PEAK_OPTS="--min-time 0.05 --min-reps 3"
     TORCH_MODES=${TORCH_MODES:-frozen}
     TORCH_OPTS="$NET_OPTS --no-layers"
+    TORCH_NETS=${TORCH_NETS:-"resnet50 multi-shift-4c-50"}   # tracing + freezing is seconds a network
 else
     NET_OPTS="--min-time ${MIN_TIME:-10} --min-reps 10"
     PEAK_OPTS=""
@@ -73,9 +76,9 @@ done
 
 # Shift vs depthwise 3x3 vs dense 3x3 (the report's comparison, plots/spatial.c): every layer
 # on its fastest implementation (best), each shift network once more with its shifts apart.
-# (QUICK: the single-shift-50 and MobileNetV2 families only)
+# (QUICK: the MobileNetV2 family only)
 if [ -n "$quick" ]; then
-    SPATIAL=${SPATIAL:-"single-shift-4c-50 single-dw-50 mobilenet_v2 mobilenet_v2-shift-4c"}
+    SPATIAL=${SPATIAL:-"mobilenet_v2 mobilenet_v2-shift-4c"}
     SP_OPTS="$NET_OPTS --best-time 0.002 --fuse layer"
 else
     SPATIAL=${SPATIAL:-"resnet50 single-shift-4c-50 single-dw-50 multi-shift-4c-50 multi-dw-50 mobilenet_v2 mobilenet_v2-shift-4c"}
@@ -98,7 +101,7 @@ echo "    ... $(( $(date +%s) - start )) s so far"
 
 if [ "$TORCH_MODES" != none ] && "$TORCH_PYTHON" -c 'import torch' 2>/dev/null; then
     echo "== 3/4 PyTorch peer (tools/torch_peer.py --mode $TORCH_MODES, $TORCH_OPTS)"
-    if "$TORCH_PYTHON" tools/torch_peer.py $NETS --mode "$TORCH_MODES" --threads "$THREADS" $TORCH_OPTS \
+    if "$TORCH_PYTHON" tools/torch_peer.py ${TORCH_NETS:-$NETS} --mode "$TORCH_MODES" --threads "$THREADS" $TORCH_OPTS \
             >"$logs/torch.log" 2>&1; then
         grep 'whole pass median' "$logs/torch.log" | sed 's/ (p10[^)]*)//'
     else
