@@ -6,21 +6,8 @@
 #include "../analysis/cost.h"
 #include "../common/util.h"
 #include "check.h"
+#include "net_load.h"
 
-static int load(const char *name, network *net, network_cost *nc, const ir_overrides *ov) {
-    char err[ERRLEN];
-    if (network_load(name, ov, net, err, sizeof err) || network_cost_of(net, nc, err, sizeof err)) {
-        fprintf(stderr, "%s: %s\n", name, err);
-        return -1;
-    }
-    return 0;
-}
-
-static const ir_layer *find(const network *net, const char *name) {
-    for (int i = 0; i < net->nlayers; i++)
-        if (!strcmp(net->layers[i].name, name)) return &net->layers[i];
-    return NULL;
-}
 
 static void torchvision(const char *name, uint64_t params, uint64_t macs) {
     network net;

@@ -7,29 +7,19 @@
 #include "../analysis/cost.h"
 #include "../common/util.h"
 #include "check.h"
+#include "net_load.h"
 
-static int load(const char *name, int nkv, const char *const *kv, network *net, network_cost *nc) {
-    char err[ERRLEN];
+static int load_kv(const char *name, int nkv, const char *const *kv, network *net, network_cost *nc) {
     ir_overrides ov = { .n = nkv };
     for (int i = 0; i < nkv; i++) ov.kv[i] = kv[i];
-    if (network_load(name, &ov, net, err, sizeof err) || network_cost_of(net, nc, err, sizeof err)) {
-        fprintf(stderr, "%s: %s\n", name, err);
-        return -1;
-    }
-    return 0;
-}
-
-static const ir_layer *find(const network *net, const char *name) {
-    for (int i = 0; i < net->nlayers; i++)
-        if (!strcmp(net->layers[i].name, name)) return &net->layers[i];
-    return NULL;
+    return load(name, net, nc, &ov);
 }
 
 /* params and MACs of NAME with overrides, against the reference figures */
 static void counts(const char *name, int nkv, const char *const *kv, uint64_t params, uint64_t macs) {
     network net;
     network_cost nc;
-    if (load(name, nkv, kv, &net, &nc)) { CHECK(0, "%s loads", name); return; }
+    if (load_kv(name, nkv, kv, &net, &nc)) { CHECK(0, "%s loads", name); return; }
     CHECK(nc.total.params == params && nc.total.macs == macs, "%s%s%s: %llu params, %llu MACs (want %llu, %llu)", name,
           nkv ? " " : "", nkv ? kv[0] : "", (unsigned long long)nc.total.params, (unsigned long long)nc.total.macs,
           (unsigned long long)params, (unsigned long long)macs);
@@ -54,7 +44,7 @@ static void mobilenet_counts(void) {
 static void mobilenet_names(void) {
     network net;
     network_cost nc;
-    if (load("mobilenet_v2", 0, NULL, &net, &nc)) { CHECK(0, "mobilenet_v2 loads"); return; }
+    if (load_kv("mobilenet_v2", 0, NULL, &net, &nc)) { CHECK(0, "mobilenet_v2 loads"); return; }
     const ir_layer *stem = find(&net, "features.0.0"), *r = find(&net, "features.0.2");
     CHECK(stem && !strcmp(stem->bn, "features.0.1") && stem->d.kh == 3 && stem->d.stride == 2 && stem->d.oc == 32,
           "stem features.0.0 (BN features.0.1), 3x3/2 to 32");
@@ -84,7 +74,7 @@ static void mobilenet_names(void) {
 static void mobilenet_shift(const char *name, int conn) {
     network net, dw;
     network_cost nc, ndw;
-    if (load(name, 0, NULL, &net, &nc) || load("mobilenet_v2", 0, NULL, &dw, &ndw)) { CHECK(0, "%s loads", name); return; }
+    if (load_kv(name, 0, NULL, &net, &nc) || load_kv("mobilenet_v2", 0, NULL, &dw, &ndw)) { CHECK(0, "%s loads", name); return; }
     const ir_layer *s = find(&net, "features.2.conv.1"), *pj = find(&net, "features.2.conv.2"),
                    *s1 = find(&net, "features.1.conv.0");
     CHECK(s && s->d.kind == OP_SHIFT && s->d.conn == conn && pj && pj->d.stride == 2 && pj->d.kh == 1 && s1 &&
@@ -111,7 +101,7 @@ static void mobilenet_shift(const char *name, int conn) {
 static void dw_twin(const char *dwname, const char *shiftname) {
     network a, b;
     network_cost na, nb;
-    if (load(dwname, 0, NULL, &a, &na) || load(shiftname, 0, NULL, &b, &nb)) { CHECK(0, "%s loads", dwname); return; }
+    if (load_kv(dwname, 0, NULL, &a, &na) || load_kv(shiftname, 0, NULL, &b, &nb)) { CHECK(0, "%s loads", dwname); return; }
     int pairs = 0, ok = a.nlayers == b.nlayers;
     for (int i = 0; ok && i < b.nlayers; i++) {
         const ir_layer *S = &b.layers[i], *D = &a.layers[i];
